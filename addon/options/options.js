@@ -1,0 +1,74 @@
+/* options.js - the options page. Every change is written to storage.local at
+ * once; the background listens to storage changes, so a new setting applies
+ * to the next banner without a restart. Labels use browser.i18n (the page is
+ * Thunderbird chrome, so its UI language is the right one here). */
+(function () {
+  "use strict";
+
+  const form = document.getElementById("mk-options");
+  const LOOKUPS = ["dns", "rdap", "geo", "feeds"];
+
+  function localize() {
+    for (const node of document.querySelectorAll("[data-i18n]")) {
+      node.textContent = browser.i18n.getMessage(node.dataset.i18n);
+    }
+    document.title = browser.i18n.getMessage("optionsTitle");
+  }
+
+  function fill(s) {
+    form.autoAnalyze.checked = s.autoAnalyze;
+    form.online.checked = s.online;
+    for (const k of LOOKUPS) form["lookup-" + k].checked = s.lookups[k];
+    document.getElementById("mk-lookups").disabled = !s.online;
+    form.safeBanner.value = s.safeBanner;
+    form.language.value = s.language;
+    form.trustedDomains.value = s.trustedDomains.join("\n");
+    form.exportSaveAs.checked = s.exportSaveAs;
+  }
+
+  function collect() {
+    const lookups = {};
+    for (const k of LOOKUPS) lookups[k] = form["lookup-" + k].checked;
+    return {
+      autoAnalyze: form.autoAnalyze.checked,
+      online: form.online.checked,
+      lookups,
+      safeBanner: form.safeBanner.value,
+      language: form.language.value,
+      trustedDomains: trustedList(form.trustedDomains.value),
+      exportSaveAs: form.exportSaveAs.checked,
+    };
+  }
+
+  /* Same rule as modules/settings.js parseDomainList; the background
+   * normalises again, so this only keeps the stored list tidy. */
+  function trustedList(text) {
+    return text.split(/[\s,;]+/).map((d) => d.trim().toLowerCase()).filter(Boolean).slice(0, 500);
+  }
+
+  async function save() {
+    await browser.storage.local.set(collect());
+    document.getElementById("mk-lookups").disabled = !form.online.checked;
+    document.getElementById("mk-saved").textContent = browser.i18n.getMessage("optSaved");
+  }
+
+  async function showHost() {
+    const out = document.getElementById("mk-host");
+    const res = await browser.runtime.sendMessage({ type: "ping-host" });
+    out.textContent = res && res.ok
+      ? browser.i18n.getMessage("optHostOk", [String(res.version || "?")])
+      : browser.i18n.getMessage("optHostMissing", [String((res && (res.message || res.code)) || "?")]);
+  }
+
+  async function init() {
+    localize();
+    /* The background's merged view includes managed defaults. */
+    const res = await browser.runtime.sendMessage({ type: "get-settings" });
+    fill(res.settings);
+    form.addEventListener("change", () => save());
+    form.addEventListener("input", (ev) => { if (ev.target.name === "trustedDomains") save(); });
+    showHost();
+  }
+
+  init();
+})();

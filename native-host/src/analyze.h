@@ -1,0 +1,63 @@
+/* analyze.h - one message from raw bytes to report, in two stages.
+ *
+ * A mk_context holds what is loaded once per process (catalog, GeoIP/ASN
+ * databases, local feed) and the options. mk_analysis_offline() parses the
+ * message, builds facts and runs the checks without any network: this is the
+ * report the add-on shows at once. mk_analysis_enrich() then runs the look-ups
+ * within the budget and re-runs the checks; mk_analysis_report() renders the
+ * current state as contract JSON in the requested locale.
+ */
+#ifndef MK_ANALYZE_H
+#define MK_ANALYZE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "catalog.h"
+#include "feed.h"
+#include "geo.h"
+
+typedef struct mk_options {
+    bool offline;
+    const char *dns_server;
+    const char *rdap_base;
+    const char *whois_server;
+    const char *geoip_city;
+    const char *geoip_asn;
+    int budget_ms;
+    const char *cache_dir;
+    bool no_cache;
+    const char *locale;     /* "ja" or "en" */
+    const char *data_dir;   /* NULL: mk_catalog_default_dir() */
+    const char *feed_db;    /* NULL: mk_feed_default_path() */
+} mk_options;
+
+typedef struct mk_context {
+    mk_options opt;
+    mk_catalog *catalog;
+    mk_geo *geo;
+    mk_feed *feed;          /* NULL when no feed database exists */
+} mk_context;
+
+/* Loads the catalog and databases. NULL with *error set when the catalog is unusable. */
+mk_context *mk_context_open(const mk_options *opt, char **error);
+void mk_context_close(mk_context *ctx);
+
+/* The locale from $LC_ALL / $LC_MESSAGES / $LANG: "ja" when it starts with ja, else "en". */
+const char *mk_locale_from_env(void);
+
+typedef struct mk_analysis mk_analysis;
+
+mk_analysis *mk_analysis_offline(mk_context *ctx, const char *raw, size_t len);
+void mk_analysis_enrich(mk_analysis *a);   /* no-op when ctx->opt.offline */
+json_t *mk_analysis_report(const mk_analysis *a, const char *locale);   /* new reference */
+const char *mk_analysis_verdict(const mk_analysis *a);
+int mk_analysis_score(const mk_analysis *a);
+/* Finding ids in report order (borrowed). */
+size_t mk_analysis_finding_ids(const mk_analysis *a, const char **ids, size_t max);
+/* True when the input could not be read as a message at all (exit status 1). */
+bool mk_analysis_failed(const mk_analysis *a);
+void mk_analysis_free(mk_analysis *a);
+
+#endif

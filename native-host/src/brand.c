@@ -1,0 +1,121 @@
+/* brand.c - which brand does the message claim to be?
+ *
+ * A reader decides who wrote a mail from, in order, the sender's name, the
+ * subject, the address, and only then the body. We follow that order: the
+ * display name and the subject are matched against every brand's folded names
+ * (the longest name wins, so 三井住友カード beats 三井住友); then the From
+ * domain, when it is a brand's official domain; then the body, where a brand
+ * must be named repeatedly near the top before we believe the message speaks
+ * for it (a newsletter that mentions Apple once does not claim to be Apple).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts.h"
+#include "textnorm.h"
+#include "util.h"
+
+#define BODY_CLAIM_WINDOW 3000   /* bytes of folded body where a claim counts */
+#define BODY_CLAIM_MIN_MENTIONS 2
+
+typedef struct brand_match {
+    const mk_brand *brand;
+    const char *name;   /* the folded name that matched (borrowed) */
+    size_t len;
+} brand_match;
+
+/* Longest brand name contained in text. */
+static brand_match match_longest(const mk_catalog *cat, const char *text)
+{
+    brand_match best = {0};
+    if (!text || !*text)
+        return best;
+    for (size_t i = 0; i < cat->n_brands; i++) {
+        const mk_brand *b = &cat->brands[i];
+        for (size_t j = 0; j < b->names.n; j++) {
+            size_t len = strlen(b->names.v[j]);
+            if (len > best.len && mk_text_contains(text, b->names.v[j])) {
+                best.brand = b;
+                best.name = b->names.v[j];
+                best.len = len;
+            }
+        }
+    }
+    return best;
+}
+
+static size_t count_mentions(const char *text, const char *needle)
+{
+    size_t count = 0, n = strlen(needle);
+    const char *p = text;
+    while (count < 100 && (p = strstr(p, needle)) != NULL) {
+        count++;
+        p += n;
+    }
+    return count;
+}
+
+/* The brand named most often in the opening of the body, if named enough. */
+static brand_match match_body(const mk_catalog *cat, const char *body)
+{
+    brand_match best = {0};
+    size_t best_count = 0;
+    size_t len = strlen(body);
+    if (len > BODY_CLAIM_WINDOW) {
+        len = BODY_CLAIM_WINDOW;
+        while (len > 0 && ((unsigned char)body[len] & 0xC0) == 0x80)
+            len--;
+    }
+    char *window = mk_xstrndup(body, len);
+    for (size_t i = 0; i < cat->n_brands; i++) {
+        const mk_brand *b = &cat->brands[i];
+        for (size_t j = 0; j < b->names.n; j++) {
+            if (!mk_text_contains(window, b->names.v[j]))
+                continue;
+            size_t c = count_mentions(window, b->names.v[j]);
+            if (c > best_count) {
+                best_count = c;
+                best.brand = b;
+                best.name = b->names.v[j];
+                best.len = strlen(b->names.v[j]);
+            }
+        }
+    }
+    free(window);
+    if (best_count < BODY_CLAIM_MIN_MENTIONS)
+        best.brand = NULL;
+    return best;
+}
+
+static void set_claim(mk_facts *f, const mk_brand *b, const char *source, const char *text)
+{
+    f->claimed_brand = b;
+    f->claim_source = source;
+    free(f->claim_text);
+    f->claim_text = mk_xstrdup(text ? text : "");
+}
+
+void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
+{
+    brand_match m = match_longest(cat, f->from_name_folded);
+    if (m.brand) {
+        set_claim(f, m.brand, "display_name", f->msg->from.name);
+        return;
+    }
+    m = match_longest(cat, f->subject_folded);
+    if (m.brand) {
+        set_claim(f, m.brand, "subject", f->msg->subject);
+        return;
+    }
+    const mk_brand *owner = mk_catalog_brand_owning(cat, f->from.regdom);
+    if (owner) {
+        set_claim(f, owner, "from_domain", f->from.addr->address);
+        return;
+    }
+    m = match_body(cat, f->body_folded ? f->body_folded : "");
+    if (m.brand) {
+        set_claim(f, m.brand, "body", m.name);
+        return;
+    }
+    set_claim(f, NULL, NULL, "");
+}

@@ -1,0 +1,74 @@
+/* checks.c - running the check families, and the notions they share.
+ *
+ * Families run in a fixed order so that findings appear in the report in a
+ * stable order: envelope and headers first (what the investigator reads
+ * first), then links and brands, then wording, then what look-ups added.
+ */
+#include "checks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain.h"
+#include "util.h"
+
+void mk_checks_run(const mk_facts *facts, const mk_catalog *cat, mk_findings *out)
+{
+    mk_checks_header(facts, cat, out);
+    mk_checks_links(facts, cat, out);
+    mk_checks_wording(facts, cat, out);
+    mk_checks_online(facts, cat, out);
+}
+
+bool mk_org_same(const mk_catalog *cat, const char *a, const char *b)
+{
+    if (!a || !b || !*a || !*b)
+        return false;
+    if (strcmp(a, b) == 0)
+        return true;
+    const mk_brand *owner = mk_catalog_brand_owning(cat, a);
+    return owner && mk_strlist_contains(&owner->domains, b);
+}
+
+/* The signing domain of the "dkim=pass" clause starting at p, or NULL. */
+static char *dkim_pass_domain(const char *p)
+{
+    const char *end = strchr(p, ';');
+    size_t span = end ? (size_t)(end - p) : strlen(p);
+    char *clause = mk_xstrndup(p, span);
+    char *domain = NULL;
+    const char *d = mk_ascii_istr(clause, "header.d=");
+    if (d)
+        d += strlen("header.d=");
+    else if ((d = mk_ascii_istr(clause, "header.i=")) != NULL) {
+        d += strlen("header.i=");
+        const char *at = strchr(d, '@');
+        if (at)
+            d = at + 1;
+    }
+    if (d) {
+        size_t len = strcspn(d, " \t\r\n;()");
+        domain = mk_ascii_lower_inplace(mk_xstrndup(d, len));
+    }
+    free(clause);
+    return domain;
+}
+
+bool mk_from_authenticated(const mk_facts *f, const mk_catalog *cat)
+{
+    if (!f->auth.present || !*f->from.regdom)
+        return false;
+    if (strcmp(f->auth.dmarc, "pass") == 0)
+        return true;
+    for (const char *p = mk_ascii_istr(f->auth.header, "dkim=pass"); p;
+         p = mk_ascii_istr(p + 1, "dkim=pass")) {
+        char *d = dkim_pass_domain(p);
+        char *reg = d ? mk_domain_registrable(d) : NULL;
+        bool same = reg && mk_org_same(cat, f->from.regdom, reg);
+        free(d);
+        free(reg);
+        if (same)
+            return true;
+    }
+    return false;
+}

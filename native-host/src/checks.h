@@ -1,0 +1,27 @@
+/* checks.h - the checks: pure functions from facts to findings.
+ *
+ * Each family lives in its own file and only reads the facts and the catalog;
+ * none does I/O. mk_checks_run() runs every family in a fixed order.
+ */
+#ifndef MK_CHECKS_H
+#define MK_CHECKS_H
+
+#include "catalog.h"
+#include "facts.h"
+#include "findings.h"
+
+void mk_checks_header(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);   /* checks_header.c */
+void mk_checks_links(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);    /* checks_links.c */
+void mk_checks_wording(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);  /* checks_wording.c */
+void mk_checks_online(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);   /* checks_online.c; no-op when facts->online is NULL */
+
+void mk_checks_run(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);
+
+/* Shared by the families (checks.c): two registrable domains belong to one
+ * organisation when they are equal or both are official domains of one brand. */
+bool mk_org_same(const mk_catalog *cat, const char *regdom_a, const char *regdom_b);
+/* True when the trusted Authentication-Results say the From domain passed DMARC,
+ * or DKIM passed for a signing domain of the From organisation. */
+bool mk_from_authenticated(const mk_facts *facts, const mk_catalog *cat);
+
+#endif

@@ -1,0 +1,96 @@
+/* checks_wording.c - the words of the lure.
+ *
+ * Phishing text follows a script: a greeting that names nobody, a threat with
+ * a deadline, and a request to log in or confirm payment details. Each script
+ * element is a phrase list per language in data/phrases.json, matched on the
+ * folded subject and visible text so width, case and kana variants all hit.
+ * One phrase is enough to report; the evidence lists the first few matched.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "textnorm.h"
+#include "util.h"
+
+#define GREETING_WINDOW 600    /* bytes of folded body where a greeting is looked for */
+#define EVIDENCE_PHRASES 3
+
+static json_t *matched_phrases(const mk_strlist *phrases, const char *a, const char *b)
+{
+    json_t *found = json_array();
+    for (size_t i = 0; i < phrases->n && json_array_size(found) < EVIDENCE_PHRASES; i++)
+        if (mk_text_contains(a, phrases->v[i]) || (b && mk_text_contains(b, phrases->v[i])))
+            json_array_append_new(found, json_string(phrases->v[i]));
+    return found;
+}
+
+static void check_phrase_family(const mk_facts *f, const mk_strlist *phrases, const char *id,
+                                mk_findings *out)
+{
+    json_t *found = matched_phrases(phrases, f->body_folded, f->subject_folded);
+    if (json_array_size(found) == 0) {
+        json_decref(found);
+        return;
+    }
+    mk_findings_add(out, id, json_pack("{s:o}", "phrases", found));
+}
+
+static char *greeting_window(const char *body)
+{
+    size_t len = strlen(body);
+    if (len > GREETING_WINDOW) {
+        len = GREETING_WINDOW;
+        while (len > 0 && ((unsigned char)body[len] & 0xC0) == 0x80)
+            len--;
+    }
+    return mk_xstrndup(body, len);
+}
+
+/* True when the opening of the body names the recipient (display name or mailbox). */
+static bool names_recipient(const mk_facts *f, const char *window)
+{
+    for (size_t i = 0; i < f->msg->n_to; i++) {
+        const mk_address *to = &f->msg->to[i];
+        char *name = mk_text_fold(to->name, strlen(to->name));
+        bool hit = strlen(name) >= 2 && strstr(window, name);
+        free(name);
+        if (hit)
+            return true;
+        const char *at = strchr(to->address, '@');
+        if (at && at > to->address) {
+            char *local = mk_ascii_lower_inplace(mk_xstrndup(to->address, (size_t)(at - to->address)));
+            hit = strlen(local) >= 3 && strstr(window, local);
+            free(local);
+            if (hit)
+                return true;
+        }
+    }
+    return false;
+}
+
+static void check_salutation(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
+{
+    char *window = greeting_window(f->body_folded);
+    if (!*window || names_recipient(f, window)) {
+        free(window);
+        return;
+    }
+    json_t *generic = matched_phrases(&cat->phrases.generic_salutation, window, NULL);
+    if (json_array_size(generic) > 0)
+        mk_findings_add(out, "no_salutation", json_pack("{s:s, s:o}", "reason", "generic", "phrases", generic));
+    else {
+        json_decref(generic);
+        /* A brand that writes to its own customer addresses them by name. */
+        if (f->claimed_brand && f->msg->n_to > 0)
+            mk_findings_add(out, "no_salutation", json_pack("{s:s}", "reason", "none"));
+    }
+    free(window);
+}
+
+void mk_checks_wording(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
+{
+    check_salutation(f, cat, out);
+    check_phrase_family(f, &cat->phrases.urgency, "urgency_language", out);
+    check_phrase_family(f, &cat->phrases.credential, "credential_request", out);
+}

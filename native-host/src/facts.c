@@ -1,0 +1,202 @@
+/* facts.c - from a parsed message to the facts every check reads.
+ *
+ * This is the only place where the message is interpreted: the Received chain
+ * and its trust boundary, where each hop's IP is (local databases), the links
+ * and visible text of every HTML part, text part and HTML attachment, the
+ * organisations (registrable domains) of the sender-side addresses, the
+ * authentication results written by the recipient's own servers, the folded
+ * texts used for phrase matching, the brand the message claims, and local
+ * feed matches. Checks run on the result and never re-parse anything.
+ */
+#include "facts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain.h"
+#include "feed.h"
+#include "textnorm.h"
+#include "util.h"
+
+#define BODY_FOLD_MAX (64u * 1024u)
+
+/* ---- parties ------------------------------------------------------------- */
+
+static void party_set(mk_party *p, const mk_address *addr)
+{
+    p->addr = addr;
+    char *reg = addr && addr->domain && *addr->domain ? mk_domain_registrable(addr->domain) : NULL;
+    p->regdom = reg ? reg : mk_xstrdup("");
+}
+
+static char *regdom_or_empty(const char *host)
+{
+    char *reg = host && *host ? mk_domain_registrable(host) : NULL;
+    return reg ? reg : mk_xstrdup("");
+}
+
+/* The recipient's organisation: the envelope recipient recorded by a trusted
+ * hop, else the first To/Cc address. */
+static char *find_recipient_regdom(const mk_message *msg, const mk_hops *hops)
+{
+    for (size_t i = hops->n; i-- > 0;) {
+        const mk_hop *h = &hops->v[i];
+        if (!h->trusted || !*h->for_addr)
+            continue;
+        const char *at = strrchr(h->for_addr, '@');
+        if (at && at[1])
+            return regdom_or_empty(at + 1);
+    }
+    for (size_t i = 0; i < msg->n_to; i++)
+        if (*msg->to[i].domain)
+            return regdom_or_empty(msg->to[i].domain);
+    return mk_xstrdup("");
+}
+
+/* ---- authentication results ---------------------------------------------- */
+
+/* The result word after "method=" in an Authentication-Results value. */
+static char *auth_result(const char *value, const char *method)
+{
+    size_t n = strlen(method);
+    for (const char *p = mk_ascii_istr(value, method); p; p = mk_ascii_istr(p + 1, method)) {
+        bool starts_word = p == value || p[-1] == ';' || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n';
+        if (!starts_word || p[n] != '=')
+            continue;
+        const char *r = p + n + 1;
+        size_t len = strspn(r, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+        return mk_ascii_lower_inplace(mk_xstrndup(r, len));
+    }
+    return mk_xstrdup("");
+}
+
+static void find_trusted_auth(const mk_message *msg, size_t limit, mk_auth *auth)
+{
+    for (size_t i = 0; i < limit && i < msg->n_headers; i++) {
+        if (!mk_ascii_ieq(msg->headers[i].name, "Authentication-Results"))
+            continue;
+        const char *v = msg->headers[i].value;
+        auth->present = true;
+        auth->spf = auth_result(v, "spf");
+        auth->dkim = auth_result(v, "dkim");
+        auth->dmarc = auth_result(v, "dmarc");
+        auth->header = mk_xstrndup(v, 1024);
+        return;   /* the topmost one was written last, by the final server */
+    }
+    auth->spf = mk_xstrdup("");
+    auth->dkim = mk_xstrdup("");
+    auth->dmarc = mk_xstrdup("");
+    auth->header = mk_xstrdup("");
+}
+
+/* ---- page and text ------------------------------------------------------- */
+
+static void collect_page(const mk_message *msg, mk_page *page)
+{
+    for (size_t i = 0; i < msg->n_htmls; i++)
+        mk_page_add_html(page, msg->htmls[i], strlen(msg->htmls[i]), MK_LINK_HTML);
+    /* In multipart/alternative the text part repeats the HTML; read it only
+     * when there is no HTML, or for the links it may add. */
+    for (size_t i = 0; i < msg->n_texts; i++) {
+        if (msg->n_htmls == 0)
+            mk_page_add_text(page, msg->texts[i], strlen(msg->texts[i]));
+    }
+    for (size_t i = 0; i < msg->n_attachments; i++) {
+        const mk_attachment *a = &msg->attachments[i];
+        if (a->html)
+            mk_page_add_html(page, a->html, strlen(a->html), MK_LINK_ATTACHMENT);
+    }
+}
+
+static char *fold_bounded(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len > BODY_FOLD_MAX) {
+        len = BODY_FOLD_MAX;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;   /* do not cut a UTF-8 sequence */
+    }
+    return mk_text_fold(s, len);
+}
+
+/* ---- hops ---------------------------------------------------------------- */
+
+static void locate_hops(const mk_geo *geo, mk_facts *f)
+{
+    f->hop_geo = mk_xcalloc(f->hops.n ? f->hops.n : 1, sizeof(mk_geo_info));
+    for (size_t i = 0; i < f->hops.n; i++) {
+        const char *ip = f->hops.v[i].ip;
+        if (geo && *ip && !mk_ip_is_private(ip))
+            mk_geo_lookup(geo, ip, &f->hop_geo[i]);
+        else {
+            f->hop_geo[i].city = mk_xstrdup("");
+            f->hop_geo[i].asn_org = mk_xstrdup("");
+        }
+    }
+}
+
+static void match_feed(mk_feed *feed, mk_facts *f)
+{
+    f->link_feed_match = mk_xcalloc(f->page.n_links ? f->page.n_links : 1, sizeof(char *));
+    if (!feed)
+        return;
+    for (size_t i = 0; i < f->page.n_links; i++)
+        f->link_feed_match[i] = mk_feed_match(feed, &f->page.links[i].url, f->page.links[i].href);
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+void mk_facts_build(const mk_message *msg, const mk_catalog *cat, const mk_geo *geo, mk_feed *feed,
+                    mk_facts *out)
+{
+    memset(out, 0, sizeof *out);
+    out->msg = msg;
+    mk_hops_build(msg, &out->hops);
+    out->trusted_header_limit = mk_hops_trusted_header_limit(&out->hops, msg);
+    locate_hops(geo, out);
+    collect_page(msg, &out->page);
+
+    party_set(&out->from, &msg->from);
+    party_set(&out->sender, &msg->sender);
+    party_set(&out->reply_to, &msg->reply_to);
+    party_set(&out->return_path, &msg->return_path);
+    out->message_id_regdom = regdom_or_empty(msg->message_id_domain);
+    out->recipient_regdom = find_recipient_regdom(msg, &out->hops);
+    find_trusted_auth(msg, out->trusted_header_limit, &out->auth);
+
+    out->subject_folded = mk_text_fold(msg->subject, strlen(msg->subject));
+    out->from_name_folded = mk_text_fold(msg->from.name, strlen(msg->from.name));
+    out->body_folded = fold_bounded(out->page.visible_text);
+
+    mk_facts_find_brand_claim(cat, out);
+    match_feed(feed, out);
+}
+
+void mk_facts_free(mk_facts *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->hops.n; i++)
+        mk_geo_info_free(&f->hop_geo[i]);
+    free(f->hop_geo);
+    mk_hops_free(&f->hops);
+    for (size_t i = 0; i < f->page.n_links; i++)
+        free(f->link_feed_match[i]);
+    free(f->link_feed_match);
+    mk_page_free(&f->page);
+    free(f->from.regdom);
+    free(f->sender.regdom);
+    free(f->reply_to.regdom);
+    free(f->return_path.regdom);
+    free(f->message_id_regdom);
+    free(f->recipient_regdom);
+    free(f->auth.spf);
+    free(f->auth.dkim);
+    free(f->auth.dmarc);
+    free(f->auth.header);
+    free(f->subject_folded);
+    free(f->from_name_folded);
+    free(f->body_folded);
+    free(f->claim_text);
+    memset(f, 0, sizeof *f);
+}

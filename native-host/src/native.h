@@ -1,0 +1,26 @@
+/* native.h - native-messaging mode: Thunderbird talks to the host over stdio.
+ *
+ * Frames are a 4-byte native-endian length followed by that many bytes of
+ * UTF-8 JSON, in both directions. Requests: {"type":"analyze","id","raw_b64",
+ * "locale","online"} and {"type":"ping"}. For analyze the host answers with the
+ * offline report at once, then (when online) with the final report after the
+ * look-ups. Anything malformed gets {"type":"error","id","code","message"}
+ * and the host keeps serving; end of input ends the loop cleanly.
+ */
+#ifndef MK_NATIVE_H
+#define MK_NATIVE_H
+
+#include <stdio.h>
+
+#include "analyze.h"
+
+/* Largest accepted request frame and decoded message (bytes). */
+#define MK_NATIVE_MAX_FRAME (64u * 1024u * 1024u)
+#define MK_NATIVE_MAX_MESSAGE (32u * 1024u * 1024u)
+/* Largest reply frame: Thunderbird rejects host messages of 1 MiB or more. */
+#define MK_NATIVE_MAX_REPLY (1024u * 1024u - 1024u)
+
+/* Serves requests from in until EOF; returns 0 on clean EOF. */
+int mk_native_serve(mk_context *ctx, FILE *in, FILE *out);
+
+#endif

@@ -1,0 +1,148 @@
+/* report_text.c - the report for a person at a terminal.
+ *
+ * `mekiki analyze --format text` prints what the add-on shows: the verdict
+ * in words, who the message claims to be and who sent it, the findings with
+ * their explanations, the hop table and the links. It reads only the JSON
+ * report, so the text and the JSON can never disagree. Labels come from
+ * data/labels.json in the requested locale.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+static const char *sget(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static void put_label_line(mk_strbuf *b, const mk_catalog *cat, const char *locale, const char *key,
+                           const char *value)
+{
+    if (!value || !*value)
+        return;
+    mk_strbuf_printf(b, "  %s: %s\n", mk_catalog_label(cat, key, locale), value);
+}
+
+static void put_party(mk_strbuf *b, const mk_catalog *cat, const char *locale, const char *key, json_t *p)
+{
+    if (!json_is_object(p))
+        return;
+    const char *name = sget(p, "name");
+    char *line = *name ? mk_xasprintf("\"%s\" <%s>", name, sget(p, "address"))
+                       : mk_xasprintf("<%s>", sget(p, "address"));
+    put_label_line(b, cat, locale, key, line);
+    free(line);
+}
+
+static void put_header(mk_strbuf *b, const json_t *r, const mk_catalog *cat, const char *locale)
+{
+    const char *verdict = sget((json_t *)r, "verdict");
+    char *vkey = mk_xasprintf("verdict_%s", verdict);
+    mk_strbuf_printf(b, "%s  (%s %lld/100)\n", mk_catalog_label(cat, vkey, locale),
+                     mk_catalog_label(cat, "score", locale),
+                     (long long)json_integer_value(json_object_get(r, "score")));
+    free(vkey);
+    if (json_object_get(r, "error"))
+        put_label_line(b, cat, locale, "error", sget((json_t *)r, "error"));
+    json_t *m = json_object_get(r, "message");
+    put_label_line(b, cat, locale, "subject", sget(m, "subject"));
+    put_party(b, cat, locale, "from", json_object_get(m, "from"));
+    put_party(b, cat, locale, "reply_to", json_object_get(m, "reply_to"));
+    put_party(b, cat, locale, "return_path", json_object_get(m, "return_path"));
+    put_label_line(b, cat, locale, "message_id", sget(m, "message_id"));
+    json_t *brand = json_object_get(m, "claimed_brand");
+    if (json_is_object(brand)) {
+        json_t *domains = json_object_get(brand, "official_domains");
+        mk_strbuf d = {0};
+        size_t i;
+        json_t *v;
+        json_array_foreach(domains, i, v) {
+            if (i)
+                mk_strbuf_puts(&d, ", ");
+            mk_strbuf_puts(&d, json_string_value(v));
+        }
+        char *line = mk_xasprintf("%s (%s: %s)", sget(brand, "name"),
+                                  mk_catalog_label(cat, "official_domains", locale), d.data ? d.data : "");
+        put_label_line(b, cat, locale, "claimed_brand", line);
+        free(line);
+        mk_strbuf_free(&d);
+    }
+    json_t *o = json_object_get(r, "origin");
+    if (json_is_object(o)) {
+        char *line = mk_xasprintf("%s (%s) [%s]", sget(o, "helo"), sget(o, "rdns"), sget(o, "ip"));
+        put_label_line(b, cat, locale, "origin", line);
+        free(line);
+    }
+}
+
+static void put_findings(mk_strbuf *b, const json_t *r, const mk_catalog *cat, const char *locale)
+{
+    json_t *fs = json_object_get(r, "findings");
+    mk_strbuf_printf(b, "\n%s (%zu)\n", mk_catalog_label(cat, "findings", locale), json_array_size(fs));
+    size_t i;
+    json_t *f;
+    json_array_foreach(fs, i, f) {
+        mk_strbuf_printf(b, "  [%s +%lld] %s\n", sget(f, "severity"),
+                         (long long)json_integer_value(json_object_get(f, "points")), sget(f, "title"));
+        mk_strbuf_printf(b, "      %s\n", sget(f, "detail"));
+    }
+}
+
+static void put_hops(mk_strbuf *b, const json_t *r, const mk_catalog *cat, const char *locale)
+{
+    json_t *hops = json_object_get(r, "hops");
+    if (json_array_size(hops) == 0)
+        return;
+    mk_strbuf_printf(b, "\n%s\n", mk_catalog_label(cat, "hops", locale));
+    size_t i;
+    json_t *h;
+    json_array_foreach(hops, i, h) {
+        json_t *geo = json_object_get(h, "geo");
+        json_t *asn = json_object_get(h, "asn");
+        mk_strbuf_printf(b, "  %zu%s %s (%s) [%s] -> %s", i, json_is_true(json_object_get(h, "trusted")) ? "*" : " ",
+                         sget(h, "helo"), sget(h, "rdns"), sget(h, "ip"), sget(h, "by"));
+        if (json_is_object(geo))
+            mk_strbuf_printf(b, "  %s %s", sget(geo, "country"), sget(geo, "city"));
+        if (json_is_object(asn))
+            mk_strbuf_printf(b, "  AS%lld %s", (long long)json_integer_value(json_object_get(asn, "number")),
+                             sget(asn, "org"));
+        mk_strbuf_putc(b, '\n');
+    }
+    mk_strbuf_printf(b, "  (* %s)\n", mk_catalog_label(cat, "trusted_hop", locale));
+}
+
+static void put_links(mk_strbuf *b, const json_t *r, const mk_catalog *cat, const char *locale)
+{
+    json_t *links = json_object_get(r, "links");
+    if (json_array_size(links) == 0)
+        return;
+    mk_strbuf_printf(b, "\n%s (%zu)\n", mk_catalog_label(cat, "links", locale), json_array_size(links));
+    size_t i;
+    json_t *l;
+    json_array_foreach(links, i, l) {
+        if (i >= 30) {
+            mk_strbuf_printf(b, "  ... %zu\n", json_array_size(links) - i);
+            break;
+        }
+        mk_strbuf_printf(b, "  %s\n", sget(l, "href"));
+        if (*sget(l, "text"))
+            mk_strbuf_printf(b, "      %s: %s\n", mk_catalog_label(cat, "link_text", locale), sget(l, "text"));
+        json_t *ids = json_object_get(l, "findings");
+        size_t j;
+        json_t *id;
+        json_array_foreach(ids, j, id) mk_strbuf_printf(b, "      ! %s\n", json_string_value(id));
+    }
+}
+
+char *mk_report_text(const json_t *r, const mk_catalog *cat, const char *locale)
+{
+    mk_strbuf b = {0};
+    put_header(&b, r, cat, locale);
+    put_findings(&b, r, cat, locale);
+    put_hops(&b, r, cat, locale);
+    put_links(&b, r, cat, locale);
+    return mk_strbuf_steal(&b);
+}

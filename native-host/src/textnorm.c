@@ -1,0 +1,176 @@
+/* textnorm.c - folding and confusable skeletons with ICU.
+ *
+ * Folding works in UTF-16 because that is ICU's native form: the input is
+ * converted with invalid bytes replaced by U+FFFD, normalised with the
+ * NFKC_Casefold normaliser (which also maps full-width ASCII and half-width
+ * katakana to their ordinary forms), then katakana is shifted to hiragana so
+ * that "エキネット" and "えきねっと" compare equal, and white space runs become a
+ * single ASCII space. The result is converted back to UTF-8.
+ *
+ * Skeletons use one process-wide USpoofChecker created on first use; ICU
+ * documents skeleton computation on a shared checker as thread-safe.
+ */
+#include "textnorm.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/uspoof.h>
+#include <unicode/ustring.h>
+
+#include "util.h"
+
+/* ---- UTF-8 <-> UTF-16 ---------------------------------------------------- */
+
+static UChar *utf16_from_utf8(const char *s, size_t len, int32_t *out_len)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t need = 0;
+    if (len > (size_t)INT32_MAX / 2)
+        len = (size_t)INT32_MAX / 2;
+    u_strFromUTF8WithSub(NULL, 0, &need, s, (int32_t)len, 0xFFFD, NULL, &err);
+    err = U_ZERO_ERROR;
+    UChar *u = mk_xmalloc(((size_t)need + 1) * sizeof(UChar));
+    u_strFromUTF8WithSub(u, need + 1, out_len, s, (int32_t)len, 0xFFFD, NULL, &err);
+    if (U_FAILURE(err))
+        *out_len = 0;
+    u[*out_len] = 0;
+    return u;
+}
+
+static char *utf8_from_utf16(const UChar *u, int32_t len)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t need = 0;
+    u_strToUTF8WithSub(NULL, 0, &need, u, len, 0xFFFD, NULL, &err);
+    err = U_ZERO_ERROR;
+    char *s = mk_xmalloc((size_t)need + 1);
+    int32_t got = 0;
+    u_strToUTF8WithSub(s, need + 1, &got, u, len, 0xFFFD, NULL, &err);
+    if (U_FAILURE(err))
+        got = 0;
+    s[got] = '\0';
+    return s;
+}
+
+/* ---- folding ------------------------------------------------------------- */
+
+static UChar *normalise_casefold(const UChar *u, int32_t len, int32_t *out_len)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc = unorm2_getNFKCCasefoldInstance(&err);
+    if (U_FAILURE(err)) {
+        *out_len = 0;
+        return mk_xcalloc(1, sizeof(UChar));
+    }
+    /* NFKC can expand (e.g. U+3300 -> 4 chars; ligatures); allow room and retry. */
+    int32_t cap = len * 3 + 16;
+    UChar *out = mk_xmalloc((size_t)cap * sizeof(UChar));
+    int32_t n = unorm2_normalize(nfkc, u, len, out, cap, &err);
+    if (err == U_BUFFER_OVERFLOW_ERROR) {
+        err = U_ZERO_ERROR;
+        cap = n + 1;
+        out = mk_xrealloc(out, (size_t)cap * sizeof(UChar));
+        n = unorm2_normalize(nfkc, u, len, out, cap, &err);
+    }
+    *out_len = U_FAILURE(err) ? 0 : n;
+    return out;
+}
+
+/* Katakana (U+30A1..U+30F6) to hiragana, and white space runs to one space. */
+static int32_t fold_kana_and_space(UChar *u, int32_t len)
+{
+    int32_t w = 0;
+    bool in_space = true;   /* also trims leading space */
+    for (int32_t r = 0; r < len; r++) {
+        UChar c = u[r];
+        if (c >= 0x30A1 && c <= 0x30F6)
+            c = (UChar)(c - 0x60);
+        if (u_isUWhiteSpace(c) || c == 0x3000 || c == 0x200B || c == 0xFEFF) {
+            if (!in_space)
+                u[w++] = ' ';
+            in_space = true;
+            continue;
+        }
+        in_space = false;
+        u[w++] = c;
+    }
+    if (w > 0 && u[w - 1] == ' ')
+        w--;
+    return w;
+}
+
+char *mk_text_fold(const char *utf8, size_t len)
+{
+    if (!utf8 || len == 0)
+        return mk_xstrdup("");
+    int32_t ulen = 0, nlen = 0;
+    UChar *u = utf16_from_utf8(utf8, len, &ulen);
+    UChar *n = normalise_casefold(u, ulen, &nlen);
+    free(u);
+    nlen = fold_kana_and_space(n, nlen);
+    char *out = utf8_from_utf16(n, nlen);
+    free(n);
+    return out;
+}
+
+/* ---- skeletons ----------------------------------------------------------- */
+
+static USpoofChecker *spoof_checker;
+static pthread_once_t spoof_once = PTHREAD_ONCE_INIT;
+
+static void spoof_open(void)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    spoof_checker = uspoof_open(&err);
+    if (U_FAILURE(err))
+        spoof_checker = NULL;
+}
+
+char *mk_text_skeleton(const char *utf8)
+{
+    if (!utf8)
+        return mk_xstrdup("");
+    pthread_once(&spoof_once, spoof_open);
+    if (!spoof_checker)
+        return mk_xstrdup(utf8);
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t need = uspoof_getSkeletonUTF8(spoof_checker, 0, utf8, -1, NULL, 0, &err);
+    if (err != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(err))
+        return mk_xstrdup(utf8);
+    err = U_ZERO_ERROR;
+    char *out = mk_xmalloc((size_t)need + 1);
+    uspoof_getSkeletonUTF8(spoof_checker, 0, utf8, -1, out, need + 1, &err);
+    if (U_FAILURE(err)) {
+        free(out);
+        return mk_xstrdup(utf8);
+    }
+    out[need] = '\0';
+    return out;
+}
+
+/* ---- matching ------------------------------------------------------------ */
+
+static bool is_ascii_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool mk_text_contains(const char *text, const char *needle)
+{
+    if (!text || !needle || !*needle)
+        return false;
+    size_t n = strlen(needle);
+    bool guard_start = is_ascii_alnum((unsigned char)needle[0]);
+    bool guard_end = is_ascii_alnum((unsigned char)needle[n - 1]);
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle)) {
+        if (guard_start && p > text && is_ascii_alnum((unsigned char)p[-1]))
+            continue;
+        if (guard_end && is_ascii_alnum((unsigned char)p[n]))
+            continue;
+        return true;
+    }
+    return false;
+}

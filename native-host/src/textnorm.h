@@ -1,0 +1,23 @@
+/* textnorm.h - folding text so that a phrase matches however it is typed.
+ *
+ * Phishing text writes the same word in full-width or half-width forms, in
+ * katakana or hiragana, in any case. mk_text_fold() applies NFKC case folding
+ * (ICU), maps katakana to hiragana, and collapses runs of white space (including
+ * U+3000) to one ASCII space. mk_text_skeleton() gives the UTS #39 confusable
+ * skeleton (ICU uspoof) so that "pаypal" with a Cyrillic a compares equal to
+ * "paypal". Both return allocated UTF-8 and accept invalid UTF-8 (replaced).
+ */
+#ifndef MK_TEXTNORM_H
+#define MK_TEXTNORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+char *mk_text_fold(const char *utf8, size_t len);
+char *mk_text_skeleton(const char *utf8);
+
+/* True when folded text contains folded needle. ASCII-alphanumeric needles
+ * must sit on word boundaries ("apple" does not match "pineapple"). */
+bool mk_text_contains(const char *folded_text, const char *folded_needle);
+
+#endif

@@ -1,0 +1,77 @@
+/* Unit tests for textnorm.c: folding and confusable skeletons. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "textnorm.h"
+
+static void assert_fold(const char *in, const char *want)
+{
+    char *got = mk_text_fold(in, strlen(in));
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void test_fold_width_case_kana(void **state)
+{
+    (void)state;
+    assert_fold("ＳＭＢＣ　カード", "smbc かーど");
+    assert_fold("エキネット", "えきねっと");
+    assert_fold("ｴｷﾈｯﾄ", "えきねっと");          /* half-width katakana */
+    assert_fold("  PayPal\t\n Account  ", "paypal account");
+    assert_fold("【ＥＸ予約】", "【ex予約】");
+}
+
+static void test_fold_invalid_utf8(void **state)
+{
+    (void)state;
+    const char bad[] = "ab\xff\xfe" "cd";
+    char *got = mk_text_fold(bad, sizeof bad - 1);
+    assert_non_null(strstr(got, "ab"));
+    assert_non_null(strstr(got, "cd"));
+    free(got);
+    char *empty = mk_text_fold("", 0);
+    assert_string_equal(empty, "");
+    free(empty);
+}
+
+static void test_contains_word_boundaries(void **state)
+{
+    (void)state;
+    assert_true(mk_text_contains("your apple id", "apple"));
+    assert_false(mk_text_contains("pineapple juice", "apple"));
+    assert_false(mk_text_contains("applet", "apple"));
+    assert_true(mk_text_contains("[apple]", "apple"));
+    /* Japanese has no spaces: non-ASCII needles match anywhere. */
+    assert_true(mk_text_contains("いつもえきねっとをご利用", "えきねっと"));
+    assert_true(mk_text_contains("apple-id", "apple"));
+}
+
+static void test_skeleton_confusables(void **state)
+{
+    (void)state;
+    char *a = mk_text_skeleton("paypal");
+    char *b = mk_text_skeleton("p\xD0\xB0ypal");   /* Cyrillic a */
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    char *c = mk_text_skeleton("rnicrosoft");
+    char *d = mk_text_skeleton("microsoft");
+    assert_string_equal(c, d);
+    free(c);
+    free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fold_width_case_kana),
+        cmocka_unit_test(test_fold_invalid_utf8),
+        cmocka_unit_test(test_contains_word_boundaries),
+        cmocka_unit_test(test_skeleton_confusables),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,277 @@
+"""Real servers on 127.0.0.1 for the online tests: dnsmasq, RDAP over HTTP, WHOIS, silent.
+
+Each server picks a free port, runs until stop(), and never touches anything
+beyond loopback. The RDAP server answers /domain/NAME from fixtures/rdap/NAME.json
+(404 when there is none, or the generic record for names listed in `generic`),
+optionally after a delay; the WHOIS server answers JPRS-style records.
+"""
+import datetime
+import json
+import os
+import shutil
+import socket
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "fixtures")
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def skip(reason):
+    print("SKIP:", reason)
+    sys.exit(0)
+
+
+class Dnsmasq:
+    """dnsmasq in the foreground, authoritative-looking for the fixture names."""
+
+    def __init__(self, records):
+        if not shutil.which("dnsmasq"):
+            skip("dnsmasq not installed")
+        self.port = free_port(socket.SOCK_DGRAM)
+        self.tmp = tempfile.mkdtemp(prefix="mk-dns-")
+        args = ["dnsmasq", f"--port={self.port}", "--listen-address=127.0.0.1", "--bind-interfaces",
+                "--no-resolv", "--no-hosts", "-k", "-C", "/dev/null",
+                f"--pid-file={self.tmp}/pid", "--local=/com/shop/jp/xyz/net/cn/de/fr/org/"] + records
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 5
+        while time.time() < deadline and not self._answers():
+            time.sleep(0.05)
+
+    def _answers(self):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(0.2)
+        try:
+            s.sendto(b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04test\x00\x00\x01\x00\x01",
+                     ("127.0.0.1", self.port))
+            s.recv(512)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def rdap_record(name):
+    path = os.path.join(FIXTURES, "rdap", name + ".json")
+    if not os.path.exists(path):
+        return None
+    text = open(path, encoding="utf-8").read()
+    ten_days_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=10)
+    return text.replace("@CREATED_10_DAYS_AGO@", ten_days_ago.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+class Backlogged(ThreadingHTTPServer):
+    # The default listen backlog (5) drops concurrent SYNs, which the client retries after 1 s.
+    request_queue_size = 128
+
+
+class Rdap:
+    """An RDAP registry: recorded JSON per domain, 404 for unregistered names."""
+
+    def __init__(self, delay=0.0, generic=()):
+        outer = self
+        self.requests = []
+        self.generic = set(generic)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests.append(self.path)
+                if delay:
+                    time.sleep(delay)
+                name = self.path.rsplit("/", 1)[-1].lower()
+                body = rdap_record(name) if self.path.startswith("/domain/") else None
+                if body is None and name in outer.generic:
+                    body = rdap_record("generic").replace("@NAME@", name)
+                if body is None:
+                    self.send_response(404)
+                    self.send_header("Content-Type", "application/rdap+json")
+                    self.end_headers()
+                    self.wfile.write(b'{"errorCode": 404, "title": "Not Found"}')
+                    return
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rdap+json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = Backlogged(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+JPRS_RECORDS = {
+    "colonista.jp": """[ JPRS database provides information on network administration. ]
+
+Domain Information:
+[Domain Name]                   COLONISTA.JP
+
+[Registrant]                    Xserver Inc.
+
+[Name Server]                   ns1.xserver.jp
+[Signing Key]
+
+[Created on]                    2019/07/01
+[Expires on]                    2025/07/31
+[Status]                        Active
+[Last Updated]                  2024/08/01 01:05:06 (JST)
+""",
+}
+
+
+class Whois:
+    """A JPRS-like WHOIS server; expects queries of the form NAME/e."""
+
+    def __init__(self, delay=0.0):
+        outer = self
+        self.queries = []
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                q = self.rfile.readline(1024).decode("ascii", "replace").strip()
+                outer.queries.append(q)
+                if delay:
+                    time.sleep(delay)
+                name = q[:-2] if q.endswith("/e") else q
+                text = JPRS_RECORDS.get(name.lower(), "No match!!\n")
+                self.wfile.write(text.encode())
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            request_queue_size = 128
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Silent:
+    """Accepts TCP connections and swallows UDP datagrams, never answering either."""
+
+    def __init__(self):
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.tcp.bind(("127.0.0.1", 0))
+        self.port = self.tcp.getsockname()[1]
+        self.tcp.listen(64)
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", self.port))
+        self.conns = []
+        self.running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while self.running:
+            try:
+                c, _ = self.tcp.accept()
+                self.conns.append(c)
+            except OSError:
+                return
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.running = False
+        for c in self.conns:
+            c.close()
+        self.tcp.close()
+        self.udp.close()
+
+
+def mekiki():
+    path = os.environ.get("MEKIKI")
+    if not path or not os.access(path, os.X_OK):
+        skip("MEKIKI is not set to a built binary")
+    return path
+
+
+def analyze(args, eml, timeout=30):
+    """Runs `mekiki analyze ARGS FILE`; returns (report, wall seconds)."""
+    cmd = [mekiki(), "analyze"] + args + [os.path.join(FIXTURES, eml)]
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    wall = time.monotonic() - t0
+    if p.returncode != 0:
+        raise AssertionError(f"{cmd} exited {p.returncode}: {p.stderr.decode(errors='replace')}")
+    return json.loads(p.stdout), wall
+
+
+def finding_ids(report):
+    return [f["id"] for f in report.get("findings", [])]
+
+
+def finding(report, fid):
+    for f in report.get("findings", []):
+        if f["id"] == fid:
+            return f
+    return None
+
+
+# DNS records for the seed-modelled fixtures.
+SEED_DNS = [
+    # えきねっと: the real domain resolves and publishes SPF; the sender's VPS does not belong to it.
+    "--address=/eki-net.com/203.0.113.10",
+    "--mx-host=eki-net.com,mx.eki-net.com,10",
+    "--txt-record=eki-net.com,v=spf1 ip4:203.0.113.0/24 include:_spf.eki-net.com -all",
+    "--txt-record=_spf.eki-net.com,v=spf1 ip4:192.0.2.0/24 -all",
+    "--address=/participan.shop/23.94.183.109",
+    "--address=/vecterdian.shop/172.67.1.1",
+    # the origin's live PTR names a host that does not resolve back
+    "--ptr-record=109.183.94.23.in-addr.arpa,23-94-183-109-host.colocrossing.com",
+    # さくらインターネット spoof: campaign-vps.com is NXDOMAIN (no record given), origin on SAKURA's network
+    "--ptr-record=180.158.43.163.in-addr.arpa,ik1-430-12345.vs.sakura.ne.jp",
+    "--address=/ik1-430-12345.vs.sakura.ne.jp/163.43.158.180",
+    # webmail: colonista.jp exists, aq.xyz does not; the relay's rDNS resolves back
+    "--address=/colonista.jp/157.112.189.10",
+    "--mx-host=colonista.jp,mx.colonista.jp,10",
+    "--txt-record=colonista.jp,v=spf1 ip4:157.112.189.0/24 -all",
+    "--ptr-record=104.144.142.83.in-addr.arpa,zm-store01.srv.celeste.fr",
+    "--address=/zm-store01.srv.celeste.fr/83.142.144.104",
+    "--address=/chinonso.net/104.21.2.2",
+]

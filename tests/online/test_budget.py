@@ -1,0 +1,46 @@
+"""With every server silent, the report equals the offline one and arrives within budget + 200 ms."""
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from servers import Silent, analyze, finding_ids, mekiki  # noqa: E402
+
+BUDGET_MS = 1000
+
+
+def main():
+    mekiki()
+    silent = Silent()
+    failures = []
+    try:
+        with tempfile.TemporaryDirectory() as cache:
+            for eml in ("ekinet.eml", "campaign.eml", "webmail.eml"):
+                offline, _ = analyze(["--offline"], eml)
+                # Time the analysis alone: an offline run of the same file is the baseline start-up cost.
+                _, offline_wall = analyze(["--offline"], eml)
+                args = ["--dns-server", silent.address, "--rdap-base", f"http://{silent.address}",
+                        "--whois-server", silent.address, "--budget-ms", str(BUDGET_MS), "--cache", cache]
+                online, wall = analyze(args, eml)
+                extra_ms = (wall - offline_wall) * 1000
+                same = sorted(finding_ids(offline)) == sorted(finding_ids(online))
+                statuses = {l["status"] for l in online.get("lookups", [])}
+                print(f"{eml}: online {wall*1000:.0f} ms, offline {offline_wall*1000:.0f} ms, "
+                      f"budget {BUDGET_MS} ms, statuses {sorted(statuses)}")
+                if not same:
+                    failures.append(f"{eml}: findings differ: {finding_ids(offline)} vs {finding_ids(online)}")
+                if extra_ms > BUDGET_MS + 200:
+                    failures.append(f"{eml}: took {extra_ms:.0f} ms beyond start-up, budget {BUDGET_MS}")
+                if statuses - {"timeout", "skipped"}:
+                    failures.append(f"{eml}: unexpected statuses {statuses}")
+                if online.get("score") != offline.get("score"):
+                    failures.append(f"{eml}: score changed {offline.get('score')} -> {online.get('score')}")
+    finally:
+        silent.stop()
+    for f in failures:
+        print("FAIL", f)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
