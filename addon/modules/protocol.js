@@ -49,8 +49,9 @@
     constructor(connect, options = {}) {
       this.connect = connect;
       this.timeoutMs = options.timeoutMs || REQUEST_TIMEOUT_MS;
-      this.setTimer = options.setTimer || setTimeout;
-      this.clearTimer = options.clearTimer || clearTimeout;
+      /* Wrapped: the bare timer functions refuse a `this` that is not a window. */
+      this.setTimer = options.setTimer || ((fn, ms) => setTimeout(fn, ms));
+      this.clearTimer = options.clearTimer || ((t) => clearTimeout(t));
       this.port = null;
       this.pending = new Map();
       this.pings = [];   /* ids of pings in flight: pongs carry no id */

@@ -112,6 +112,7 @@ void mk_analysis_enrich(mk_analysis *a)
         .budget_ms = a->ctx->opt.budget_ms,
         .cache_dir = a->ctx->opt.cache_dir,
         .no_cache = a->ctx->opt.no_cache,
+        .data_dir = a->ctx->opt.data_dir,
     };
     double t0 = mk_now_ms();
     a->online = mk_enrich(&a->facts, a->ctx->geo, &eo);

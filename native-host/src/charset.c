@@ -593,6 +593,8 @@ static cs_choice choose_charset(const char *bytes, size_t len, cs_choice declare
         consider(&best, bytes, len, (cs_choice){CS_SJIS, NULL}, false);
     if (declared.kind != CS_EUCJP)
         consider(&best, bytes, len, (cs_choice){CS_EUCJP, NULL}, false);
+    if (declared.kind != CS_GB)   /* last: ties go to the Japanese charsets */
+        consider(&best, bytes, len, (cs_choice){CS_GB, "GBK"}, true);
     if (declared.kind != CS_NONE || best.score > 0)
         return best.choice;
     if (ask_uchardet(bytes, len, name_buf))
@@ -603,7 +605,7 @@ static cs_choice choose_charset(const char *bytes, size_t len, cs_choice declare
     return alt.set && alt.score >= best.score ? latin : best.choice;
 }
 
-static void append_guessed(mk_strbuf *out, const char *bytes, size_t len, cs_choice declared)
+static void append_chosen(mk_strbuf *out, const char *bytes, size_t len, cs_choice declared)
 {
     char name_buf[MAX_LABEL];
     mk_strbuf sample = {0};
@@ -617,6 +619,60 @@ static void append_guessed(mk_strbuf *out, const char *bytes, size_t len, cs_cho
     mk_strbuf_free(&sample);
     if (decode_as(out, bytes, len, winner) == SIZE_MAX)
         append_utf8_sanitized(out, bytes, len);
+}
+
+/* Text that software has already half-converted: valid UTF-8 characters of
+ * three or four bytes (CJK) kept, the stretches between them guessed one by
+ * one. Shorter sequences are left to the guess because legacy double-byte
+ * pairs often happen to form valid two-byte UTF-8; and a byte in odd position
+ * within a run of legacy high bytes is the second half of a pair, so it never
+ * starts a UTF-8 character however valid the bytes after it look. */
+static void append_mixed(mk_strbuf *out, const char *bytes, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)bytes;
+    size_t i = 0, run = 0, high = 0;
+    while (i < len) {
+        size_t n = p[i] >= 0xE0 && high % 2 == 0 ? utf8_seq_len(p + i, len - i) : 0;
+        if (n < 3) {
+            high = p[i] >= 0x80 ? high + 1 : 0;
+            i++;
+            continue;
+        }
+        if (i > run)
+            append_chosen(out, bytes + run, i - run, (cs_choice){CS_NONE, NULL});
+        mk_strbuf_append(out, bytes + i, n);
+        run = i += n;
+        high = 0;
+    }
+    if (i > run)
+        append_chosen(out, bytes + run, i - run, (cs_choice){CS_NONE, NULL});
+}
+
+static bool has_long_utf8_sequence(const char *bytes, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)bytes;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] >= 0xE0 && utf8_seq_len(p + i, len - i) >= 3)
+            return true;
+    return false;
+}
+
+static void append_guessed(mk_strbuf *out, const char *bytes, size_t len, cs_choice declared)
+{
+    size_t mark = out->len;
+    append_chosen(out, bytes, len, declared);
+    /* Even a decoding without errors can be the wrong one (windows-1252
+     * accepts almost anything), so half-converted text always competes. */
+    if (declared.kind != CS_NONE || len > SAMPLE_MAX || !has_long_utf8_sequence(bytes, len))
+        return;
+    mk_strbuf mixed = {0};
+    append_mixed(&mixed, bytes, len);
+    long whole = score_text(out->data + mark, out->len - mark, 0, false);
+    if (score_text(mixed.data ? mixed.data : "", mixed.len, 0, false) > whole) {
+        out->len = mark;
+        mk_strbuf_append(out, mixed.data ? mixed.data : "", mixed.len);
+    }
+    mk_strbuf_free(&mixed);
 }
 
 void mk_charset_append_utf8(mk_strbuf *out, const char *bytes, size_t len, const char *label)

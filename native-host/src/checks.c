@@ -26,8 +26,13 @@ bool mk_org_same(const mk_catalog *cat, const char *a, const char *b)
         return false;
     if (strcmp(a, b) == 0)
         return true;
-    const mk_brand *owner = mk_catalog_brand_owning(cat, a);
-    return owner && mk_strlist_contains(&owner->domains, b);
+    /* A group domain (jreast.co.jp) may belong to several brands: any brand listing both counts. */
+    for (size_t i = 0; i < cat->n_brands; i++) {
+        const mk_strlist *d = &cat->brands[i].domains;
+        if (mk_strlist_contains(d, a) && mk_strlist_contains(d, b))
+            return true;
+    }
+    return false;
 }
 
 /* The signing domain of the "dkim=pass" clause starting at p, or NULL. */

@@ -189,6 +189,9 @@ static bool name_is_from_org(const mk_facts *f, const mk_catalog *cat, const cha
 {
     if (!is_known_name(name) || mk_ip_is_literal(name))
         return false;
+    /* A VPS name under a provider's zone speaks for the customer, not the provider. */
+    if (mk_catalog_is_customer_host(cat, name))
+        return false;
     char *reg = mk_domain_registrable(name);
     bool same = reg && mk_org_same(cat, f->from.regdom, reg);
     free(reg);

@@ -12,8 +12,10 @@
  */
 #include "checks.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "domain.h"
 #include "enrich.h"
 
 #define MK_NEW_DOMAIN_DAYS 90
@@ -29,6 +31,17 @@ static const char *role_word(unsigned roles)
     return "link";
 }
 
+/* Hosts are stored in ASCII; message domains may be written in Unicode. */
+static const mk_online_host *party_host(const mk_online_facts *o, const mk_party *p)
+{
+    if (!p->addr || !p->addr->domain[0])
+        return NULL;
+    char *ascii = mk_domain_to_ascii(p->addr->domain);
+    const mk_online_host *h = mk_online_host_find(o, ascii);
+    free(ascii);
+    return h;
+}
+
 static bool does_not_exist(const mk_online_host *h)
 {
     return h && (!strcmp(h->dns, "nxdomain") || !strcmp(h->dns, "nodata"));
@@ -36,11 +49,11 @@ static bool does_not_exist(const mk_online_host *h)
 
 static void check_resolvable(const mk_online_facts *o, const mk_facts *f, mk_findings *out)
 {
-    const mk_online_host *from = f->from.addr ? mk_online_host_find(o, f->from.addr->domain) : NULL;
+    const mk_online_host *from = party_host(o, &f->from);
     if (does_not_exist(from))
         mk_findings_add(out, "from_domain_unresolvable",
                         json_pack("{s:s, s:s}", "domain", from->name, "dns", from->dns));
-    const mk_online_host *rt = f->reply_to.addr ? mk_online_host_find(o, f->reply_to.addr->domain) : NULL;
+    const mk_online_host *rt = party_host(o, &f->reply_to);
     if (does_not_exist(rt))
         mk_findings_add(out, "reply_to_unresolvable", json_pack("{s:s, s:s}", "domain", rt->name, "dns", rt->dns));
 }
@@ -102,7 +115,7 @@ static void check_rdns(const mk_online_origin *or, mk_findings *out)
 static void check_origin_owner(const mk_online_facts *o, const mk_facts *f, mk_findings *out)
 {
     const mk_online_origin *or = &o->origin;
-    const mk_online_host *from = f->from.addr ? mk_online_host_find(o, f->from.addr->domain) : NULL;
+    const mk_online_host *from = party_host(o, &f->from);
     if (!or->ip[0] || !from || strcmp(from->dns, "ok") != 0 || !or->from_checked || or->from_match)
         return;
     mk_findings_add(out, "received_origin_mismatch",

@@ -9,7 +9,11 @@
  * name whose decoded text contains commas or angle brackets cannot forge a
  * second mailbox. The MIME tree is GMime's job: it handles transfer
  * encodings, boundaries and RFC 2231 parameters; we walk the tree it builds
- * to a bounded depth and convert each body with charset.c.
+ * to a bounded depth and convert each body with charset.c. GMime is given
+ * only the top-level Content-* and MIME-Version fields and the body: it would
+ * otherwise decode and parse From, To, Subject and the rest a second time,
+ * which cost more than everything else together (an iconv_open per encoded
+ * word), and a message without the blank line gets one this way too.
  *
  * Hostile input is bounded everywhere: at most 1000 headers are kept, each
  * value at most 64 KiB, decoded bodies at most 8 MiB in total, attachment
@@ -107,6 +111,7 @@ static size_t header_name_length(const char *s, size_t len)
 typedef struct {
     mk_strbuf raw;      /* unfolded raw value of the header being read */
     bool open;
+    bool mime;          /* a Content-* or MIME-Version field, kept for GMime */
 } pending_header;
 
 typedef struct {
@@ -114,6 +119,7 @@ typedef struct {
     char **raws;        /* undecoded unfolded values, parallel to msg->headers */
     size_t cap;
     size_t body_offset; /* where the body starts in the input */
+    mk_strbuf mime_head; /* the raw MIME fields, what GMime needs of the header */
 } header_reader;
 
 static void trim_span(const char **s, size_t *len)
@@ -160,15 +166,51 @@ static void start_header(header_reader *r, pending_header *h, line_span l, size_
     h->open = true;
 }
 
+/* Whether a fold between `before` (the value so far) and `after` (the next
+ * line without its leading whitespace) sits inside Japanese text. Mailing
+ * lists that rewrite a subject re-fold it as decoded raw text, often right
+ * after an encoded word; Japanese has no spaces between words, so such a
+ * fold is a line-length artefact and must not become a space. */
+static bool fold_inside_cjk(const mk_strbuf *before, const char *after, size_t after_len)
+{
+    if (!before->len || !after_len)
+        return false;
+    const unsigned char *b = (const unsigned char *)before->data;
+    size_t n = before->len;
+    bool before_raw = b[n - 1] >= 0x80;
+    bool before_word = n >= 2 && b[n - 2] == '?' && b[n - 1] == '=';
+    bool after_raw = (unsigned char)after[0] >= 0x80;
+    bool after_word = after_len >= 2 && after[0] == '=' && after[1] == '?';
+    return (before_raw && (after_raw || after_word)) || (before_word && after_raw);
+}
+
 /* Appends a folded continuation line; the fold itself (the line break)
- * disappears and a tab that began the line reads as a space. */
+ * disappears and the whitespace that began the line reads as one space. */
 static void continue_header(pending_header *h, line_span l)
 {
     if (h->raw.len >= MAX_RAW_HEADER)
         return;
     size_t room = MAX_RAW_HEADER - h->raw.len;
-    mk_strbuf_putc(&h->raw, ' ');
-    mk_strbuf_append(&h->raw, l.line + 1, l.len - 1 < room ? l.len - 1 : room);
+    size_t skip = 1;
+    while (skip < l.len && (l.line[skip] == ' ' || l.line[skip] == '\t'))
+        skip++;
+    const char *rest = l.line + skip;
+    size_t rest_len = l.len - skip;
+    if (!fold_inside_cjk(&h->raw, rest, rest_len))
+        mk_strbuf_putc(&h->raw, ' ');
+    mk_strbuf_append(&h->raw, rest, rest_len < room ? rest_len : room);
+}
+
+static bool is_mime_field(const char *name, size_t len)
+{
+    return (len >= 8 && strncasecmp(name, "Content-", 8) == 0) ||
+           (len == 12 && strncasecmp(name, "MIME-Version", 12) == 0);
+}
+
+static void keep_mime_line(header_reader *r, const pending_header *h, line_span l)
+{
+    if (h->mime && r->mime_head.len < MAX_RAW_HEADER)
+        mk_strbuf_append(&r->mime_head, l.line, (size_t)(l.next - l.line));
 }
 
 /* Reads headers until the blank line, or until a line that is neither a
@@ -178,7 +220,7 @@ static void read_header_block(header_reader *r, const char *raw, size_t len)
     const char *p = raw, *end = raw + len;
     if (len >= 5 && memcmp(raw, "From ", 5) == 0)   /* mbox envelope line */
         p = read_line(p, end).next;
-    pending_header h = {{0}, false};
+    pending_header h = {{0}, false, false};
     bool dropping = false;   /* past MAX_HEADERS: still find the body */
     while (p < end) {
         line_span l = read_line(p, end);
@@ -192,11 +234,14 @@ static void read_header_block(header_reader *r, const char *raw, size_t len)
                 break;
             if (h.open)
                 continue_header(&h, l);
+            keep_mime_line(r, &h, l);
         } else if ((name_len = header_name_length(l.line, l.len)) > 0) {
             finish_header(r, &h);
             dropping = dropping || r->msg->n_headers >= MAX_HEADERS;
             if (!dropping)
                 start_header(r, &h, l, name_len);
+            h.mime = is_mime_field(l.line, name_len);
+            keep_mime_line(r, &h, l);
         } else {
             break;
         }
@@ -629,15 +674,21 @@ static void walk_object(mime_walk *w, GMimeObject *obj, int depth)
     }
 }
 
-/* Copies the input for GMime, defusing boundary declarations past the first
- * MAX_BOUNDARIES (see the top of the file). Same length, so offsets hold. */
-static GByteArray *copy_for_gmime(const char *raw, size_t len)
+/* What GMime reads: the top-level MIME fields, a blank line, the body. The
+ * other header fields are left out because we read them ourselves and GMime
+ * would otherwise decode and parse every one of them again. Boundary
+ * declarations past the first MAX_BOUNDARIES are defused (see the top of the
+ * file); the text keeps its length, so nothing else moves. */
+static GByteArray *input_for_gmime(const mk_strbuf *mime_head, const char *body, size_t len)
 {
-    GByteArray *ba = g_byte_array_sized_new((guint)len);
-    g_byte_array_append(ba, (const guint8 *)raw, (guint)len);
+    GByteArray *ba = g_byte_array_sized_new((guint)(mime_head->len + 2 + len));
+    if (mime_head->len)
+        g_byte_array_append(ba, (const guint8 *)mime_head->data, (guint)mime_head->len);
+    g_byte_array_append(ba, (const guint8 *)"\r\n", 2);
+    g_byte_array_append(ba, (const guint8 *)body, (guint)len);
     char *s = (char *)ba->data;
-    size_t seen = 0;
-    for (char *p = s; (p = memchr(p, '=', len - (size_t)(p - s))) != NULL; p++) {
+    size_t total = ba->len, seen = 0;
+    for (char *p = s; (p = memchr(p, '=', total - (size_t)(p - s))) != NULL; p++) {
         /* "boundary=", also as "boundary =" or RFC 2231 "boundary*0*=" */
         char *k = p;
         for (int i = 0; i < 8 && k > s && k[-1] && strchr(" \t*0123456789", k[-1]); i++)
@@ -650,9 +701,9 @@ static GByteArray *copy_for_gmime(const char *raw, size_t len)
     return ba;
 }
 
-static void read_bodies(mk_message *msg, const char *raw, size_t len)
+static void read_bodies(mk_message *msg, const mk_strbuf *mime_head, const char *body, size_t len)
 {
-    GByteArray *ba = copy_for_gmime(raw, len);
+    GByteArray *ba = input_for_gmime(mime_head, body, len);
     GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(ba);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -705,10 +756,9 @@ mk_message *mk_message_parse(const char *raw, size_t len)
         msg->error = mk_xstrdup(len ? "no message header could be read" : "empty input");
     } else {
         read_typed_headers(msg, r.raws);
-        size_t skip = len >= 5 && memcmp(raw, "From ", 5) == 0
-                          ? (size_t)(read_line(raw, raw + len).next - raw) : 0;
-        read_bodies(msg, raw + skip, len - skip);
+        read_bodies(msg, &r.mime_head, raw + r.body_offset, len - r.body_offset);
     }
+    mk_strbuf_free(&r.mime_head);
     for (size_t i = 0; i < msg->n_headers; i++)
         free(r.raws[i]);
     free(r.raws);

@@ -18,8 +18,10 @@
  *     since nothing more can arrive.
  *
  * An analyze request gets its offline report at once (the add-on shows it
- * while look-ups run), then, when "online" is true and the host is not in
- * --offline mode, the final report. Replies that would reach Thunderbird's
+ * while look-ups run), then, when the request asked for "online", the final
+ * report: after the look-ups, or - when the host runs with --offline - the
+ * same offline report again, so a client that asked for a final answer always
+ * gets one. Replies that would reach Thunderbird's
  * 1 MiB limit are trimmed by mk_report_fit(), never dropped.
  */
 #include "native.h"
@@ -186,8 +188,8 @@ static void run_analysis(mk_session *s, json_t *id, const char *raw, size_t len,
     }
     send_report(s, id, "offline", report);
     json_decref(report);
-    if (online && !s->ctx->opt.offline && !s->broken) {
-        mk_analysis_enrich(a);
+    if (online && !s->broken) {
+        mk_analysis_enrich(a);   /* a no-op in --offline mode */
         report = mk_analysis_report(a, locale);
         if (report)
             send_report(s, id, "final", report);

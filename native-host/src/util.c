@@ -158,17 +158,22 @@ void mk_strbuf_putc(mk_strbuf *b, char c)
 
 void mk_strbuf_printf(mk_strbuf *b, const char *fmt, ...)
 {
+    /* Try to format into the spare capacity; grow once to the exact size if short. */
+    strbuf_reserve(b, 128);
+    size_t room = b->cap - b->len;
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
-    if (n > 0) {
+    if (n > 0 && (size_t)n >= room) {
         strbuf_reserve(b, (size_t)n);
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
-        b->len += (size_t)n;
     }
     va_end(ap2);
+    if (n > 0)
+        b->len += (size_t)n;
+    b->data[b->len] = '\0';
 }
 
 char *mk_strbuf_steal(mk_strbuf *b)

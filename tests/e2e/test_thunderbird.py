@@ -77,6 +77,7 @@ def write_prefs(profile, download_dir, marionette_port):
         "extensions.autoDisableScopes": 0,
         "xpinstall.signatures.required": False,
         "devtools.console.stdout.chrome": True,
+        "devtools.console.stdout.content": True,
         "marionette.port": marionette_port,
         "browser.download.folderList": 2,
         "browser.download.dir": download_dir,
@@ -126,11 +127,13 @@ class Run:
         cut = data.rfind(b"\n") + 1
         self.offset += cut
         for line in data[:cut].decode("utf-8", "replace").splitlines():
-            i = line.find("mekiki-event ")
+            # Thunderbird prints `console.log: "<the logged string, JSON-quoted>"`.
+            i = line.find('"mekiki-event ')
             if i < 0:
                 continue
             try:
-                self.events.append(json.loads(line[i + len("mekiki-event "):].rstrip('"')))
+                text = json.JSONDecoder().raw_decode(line[i:])[0]
+                self.events.append(json.loads(text[len("mekiki-event "):]))
             except ValueError:
                 pass
 

@@ -32,10 +32,11 @@ HOSTS = []
 class Host:
     """One `mekiki --native` process and its two pipes."""
 
-    def __init__(self):
+    def __init__(self, env=None):
         self.err = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([MEKIKI, "--native"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self.err)
+                                     stdout=subprocess.PIPE, stderr=self.err,
+                                     env=dict(os.environ, **(env or {})))
         self.buf = b""
         HOSTS.append(self)
 
@@ -150,6 +151,18 @@ def case_analyze_offline_only():
     # online:false means no "final" stage: the next frame answers the next request.
     h.send({"type": "ping"})
     expect_pong(h)
+    assert h.close_and_wait() == 0
+
+
+def case_online_request_to_offline_host_gets_final():
+    # A host configured offline still answers an online request with a final stage,
+    # so the add-on never waits for a report that will not come.
+    h = Host(env={"MEKIKI_OFFLINE": "1"})
+    h.send(analyze_request(read_message("phish_ekinet.eml"), rid="req-2", online=True))
+    first, second = h.recv(), h.recv()
+    assert first["stage"] == "offline" and second["stage"] == "final", (first, second)
+    assert second["id"] == "req-2" and second["report"]["mode"] == "offline", second
+    assert second["report"]["verdict"] == first["report"]["verdict"]
     assert h.close_and_wait() == 0
 
 
@@ -273,8 +286,14 @@ def case_eof_exits_cleanly():
 
 
 def case_huge_report_is_trimmed():
-    links = "".join('<p><a href="https://host%d.example-%d.test/path/%d">click %d</a></p>\n' % (i, i % 97, i, i)
-                    for i in range(100000))
+    # The first links have long targets and long visible texts: even if the analyser
+    # keeps only its first few thousand links, what it keeps is well over the 1 MiB
+    # reply limit, while the whole message stays far below the 32 MiB request limit.
+    pad = "segment/" * 45
+    long_links = "".join('<p><a href="https://host%d.example-%d.test/%s%d">https://www.example-%d.test/%s%d</a></p>\n'
+                         % (i, i % 97, pad, i, i % 89, pad, i) for i in range(4000))
+    short_links = "".join('<a href="https://h%d.example.test/">l%d</a>\n' % (i, i) for i in range(4000, 100000))
+    links = long_links + short_links
     raw = ("From: Shop <news@shop.example>\r\nTo: user@example.jp\r\nSubject: many links\r\n"
            "Date: Mon, 13 May 2024 09:14:58 +0900\r\nMessage-ID: <x@shop.example>\r\n"
            "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
@@ -290,7 +309,7 @@ def case_huge_report_is_trimmed():
     assert h.close_and_wait() == 0
 
 
-CASES = [case_ping, case_analyze_offline_only, case_locale, case_bad_requests, case_empty_frame,
+CASES = [case_ping, case_analyze_offline_only, case_online_request_to_offline_host_gets_final, case_locale, case_bad_requests, case_empty_frame,
          case_oversize_message, case_absurd_length_resync, case_absurd_length_then_eof,
          case_truncated_length, case_truncated_body, case_eof_exits_cleanly, case_huge_report_is_trimmed]
 
@@ -313,7 +332,7 @@ def main():
         for h in HOSTS:
             h.kill()
         HOSTS.clear()
-    print("%d failed" % failed)
+    print("%d passed, %d failed" % (len([c for c in CASES if not only or c.__name__ in only]) - failed, failed))
     return 1 if failed else 0
 
 

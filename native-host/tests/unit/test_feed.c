@@ -192,7 +192,7 @@ static void test_import_plain_list(void **state)
                                "\n"
                                "https://phish.example/login   # seen 2024-03-01\n"
                                "   hxxps://defanged.example/   \r\n"
-                               "www.bare-host.example\n"
+                               "www.bare-host.com\n"
                                "#https://commented.example/\n"
                                "\t\n";
     char *file = write_file("mylist.txt", list, sizeof list - 1);
@@ -202,7 +202,7 @@ static void test_import_plain_list(void **state)
     assert_non_null(feed);
     expect_match(feed, "https://phish.example/login", "phish.example/login (mylist.txt)");
     expect_match(feed, "https://defanged.example/verify", "defanged.example/ (mylist.txt)");
-    expect_match(feed, "http://www.bare-host.example/a/b", "www.bare-host.example/ (mylist.txt)");
+    expect_match(feed, "http://www.bare-host.com/a/b", "www.bare-host.com/ (mylist.txt)");
     expect_no_match(feed, "https://commented.example/");
     expect_no_match(feed, "https://phish.example/");
     /* Without a parsed URL, the href alone is enough. */

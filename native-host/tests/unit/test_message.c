@@ -283,6 +283,22 @@ static void test_message_rfc822_inner_bodies(void **state)
     mk_message_free(m);
 }
 
+static void test_fold_inside_japanese_text(void **state)
+{
+    (void)state;
+    /* a list tag, an encoded word, then the rest re-folded as raw UTF-8 */
+    static const char raw[] =
+        "From: a@example.jp\r\n"
+        "Subject: [SPAM] =?UTF-8?B?44CM44GI44GN44Gt44Gj44Go44CN44Ki44Kr44Km44Oz44OI44Gu6Ieq5YuV6YCA5Lya5Yem55CG44Gr?=\r\n"
+        "\t\xE3\x81\xA4\xE3\x81\x84\xE3\x81\xA6\r\n"
+        "X-Note: English\r\n text stays spaced\r\n"
+        "\r\n";
+    mk_message *m = parse_string(raw, sizeof raw - 1);
+    assert_string_equal(m->subject, "[SPAM] 「えきねっと」アカウントの自動退会処理について");
+    assert_string_equal(mk_message_header(m, "X-Note"), "English text stays spaced");
+    mk_message_free(m);
+}
+
 /* ---- broken messages ---------------------------------------------------- */
 
 static void test_empty_input(void **state)
@@ -496,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_attachments_that_render_pages),
         cmocka_unit_test(test_nested_multiparts_and_meta_charset),
         cmocka_unit_test(test_message_rfc822_inner_bodies),
+        cmocka_unit_test(test_fold_inside_japanese_text),
         cmocka_unit_test(test_empty_input),
         cmocka_unit_test(test_binary_garbage),
         cmocka_unit_test(test_no_blank_line),

@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""Hostile input: the host must answer every input in bounded time and memory.
+
+Mail is written by attackers, so the host meets messages built to hurt a
+parser: a 50 MB message, 10,000 Received headers, multipart nested 1,000
+deep, a 1 MB header line, invalid UTF-8 and NUL bytes everywhere, an HTML
+part with 100,000 links. Each is generated here at run time (nothing large
+is committed) and goes two ways:
+
+  * `mekiki analyze --offline FILE`: exit status 0 or 1, a JSON report (or a
+    JSON error) on stdout, under 10 s of wall time and 512 MiB of peak RSS.
+    The RSS is the child's own ru_maxrss from wait4(), i.e. the getrusage
+    figure of that one child rather than the maximum over all children.
+  * one long-lived `mekiki --native`: every input, sent as an analyze request,
+    gets a report or an error for its id, and a ping sent after it still gets
+    a pong, so the host keeps serving after each blow.
+
+Last, every saved fuzzing crasher under native-host/fuzz/regress/ is replayed:
+through `mekiki analyze --offline` (all of them, as raw bytes), and the frame
+reader's ones also as the raw stdin of `mekiki --native`. None may crash.
+
+Prints one line per check and finally "N passed, N failed"; exits 1 on any
+failure.
+"""
+import base64
+import json
+import os
+import random
+import select
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SOURCE = os.environ.get("MEKIKI_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MEKIKI = os.environ.get("MEKIKI") or os.path.join(SOURCE, "build", "mekiki")
+TIME_LIMIT_S = 10.0
+RSS_LIMIT_KIB = 512 * 1024
+KILL_AFTER_S = 60.0
+
+results = {"passed": 0, "failed": 0}
+
+
+def check(name, ok, detail=""):
+    results["passed" if ok else "failed"] += 1
+    print("%s %s%s" % ("ok  " if ok else "FAIL", name, (": " + detail) if detail else ""), flush=True)
+    return ok
+
+
+# ---- generated inputs -----------------------------------------------------------
+
+HEAD = (b"From: \"Support\" <support@example.com>\r\n"
+        b"To: user@example.jp\r\n"
+        b"Subject: hostile input\r\n"
+        b"Date: Mon, 13 Jan 2025 08:41:11 +0900\r\n"
+        b"Message-ID: <hostile@example.com>\r\n")
+
+
+def big_message():
+    """About 50 MB: a plain body of long lines with a URL in every hundredth."""
+    line = b"Lorem ipsum dolor sit amet, consectetur adipiscing elit " * 2 + b"\r\n"
+    block = line * 99 + b"see https://login.example.net/verify?id=1234 now\r\n"
+    body = block * (50 * 1000 * 1000 // len(block) + 1)
+    return HEAD + b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + body
+
+
+def many_received():
+    hops = []
+    for i in range(10000):
+        hops.append(b"Received: from relay%d.example.org (relay%d.example.org [192.0.2.%d])\r\n"
+                    b"\tby relay%d.example.org (Postfix) with ESMTP id Q%d\r\n"
+                    b"\tfor <user@example.jp>; Mon, 13 Jan 2025 08:%02d:11 +0900\r\n"
+                    % (i, i, i % 250 + 1, i + 1, i, i % 60))
+    hops.reverse()
+    return b"".join(hops) + HEAD + b"\r\nbody\r\n"
+
+
+def deep_multipart(depth=1000):
+    parts = [HEAD + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n"]
+    for d in range(1, depth):
+        parts.append(b"--b%d\r\nContent-Type: multipart/mixed; boundary=\"b%d\"\r\n\r\n" % (d - 1, d))
+    parts.append(b"--b%d\r\nContent-Type: text/html\r\n\r\n<a href=\"http://deep.example/\">x</a>\r\n" % (depth - 1))
+    for d in range(depth - 1, -1, -1):
+        parts.append(b"--b%d--\r\n" % d)
+    return b"".join(parts)
+
+
+def long_header():
+    return (HEAD.replace(b"Subject: hostile input", b"Subject: " + b"A" * (1024 * 1024))
+            + b"X-Long: " + b"b" * (1024 * 1024) + b"\r\n\r\nbody\r\n")
+
+
+def garbage_bytes():
+    """Headers, text and HTML salted with NULs and every invalid UTF-8 form."""
+    rnd = random.Random(1234)
+    bad = [b"\x00", b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xe3\x81", b"\x80", b"\x1b$B"]
+
+    def salt(s):
+        out = bytearray()
+        for ch in s:
+            out.append(ch)
+            if rnd.random() < 0.2:
+                out += rnd.choice(bad)
+        return bytes(out)
+
+    head = salt(b"From: \"PayPal\" <service@paypa1.example>") + b"\r\n" + salt(b"Subject: =?utf-8?B?/w==?= urgent") + b"\r\n"
+    head += salt(b"Received: from x (y [203.0.113.9]) by mx.example.jp; Mon, 13 Jan 2025 08:41:11 +0900") + b"\r\n"
+    head += b"MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"zz\"\r\n\r\n"
+    text = salt(b"Please verify your account at https://paypa1.example/login now " * 200)
+    html = salt(b"<html><body><a href=\"https://paypa1.example/\">https://www.paypal.com/</a><p>x</p>" * 200)
+    noise = bytes(rnd.getrandbits(8) for _ in range(20000))
+    return (head + b"--zz\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text +
+            b"\r\n--zz\r\nContent-Type: text/html; charset=shift_jis\r\n\r\n" + html + noise +
+            b"\r\n--zz--\r\n")
+
+
+def many_links(n=100000):
+    links = b"".join(b"<a href=\"https://l%d.example%d.com/p?q=%d\">https://www.paypal.com/%d</a>\n"
+                     % (i, i % 97, i, i) for i in range(n))
+    return (HEAD + b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+            b"<html><body>" + links + b"</body></html>\r\n")
+
+
+CASES = [
+    ("50 MB message", big_message),
+    ("10,000 Received headers", many_received),
+    ("multipart nested 1,000 deep", deep_multipart),
+    ("1 MB header line", long_header),
+    ("invalid UTF-8 and NUL bytes", garbage_bytes),
+    ("HTML part with 100,000 links", many_links),
+]
+
+
+# ---- mekiki analyze ---------------------------------------------------------------
+
+def run_measured(argv, stdin_path=None):
+    """Runs argv; returns (status, stdout bytes, seconds, peak RSS KiB of that child)."""
+    with tempfile.TemporaryFile() as out, open(stdin_path or os.devnull, "rb") as inp:
+        start = time.monotonic()
+        proc = subprocess.Popen(argv, stdin=inp, stdout=out, stderr=subprocess.DEVNULL)
+        timer = threading.Timer(KILL_AFTER_S, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - start
+        out.seek(0)
+        return proc.returncode, out.read(), seconds, usage.ru_maxrss
+
+
+def analyze_checks(name, path):
+    status, out, seconds, rss = run_measured([MEKIKI, "analyze", "--offline", path])
+    check("analyze %s: exit status 0/1" % name, status in (0, 1), "status %d" % status)
+    try:
+        report = json.loads(out.decode("utf-8").strip().splitlines()[0]) if out.strip() else None
+    except (ValueError, UnicodeDecodeError, IndexError):
+        report = None
+    check("analyze %s: JSON report or error" % name,
+          isinstance(report, dict) and ("verdict" in report or "error" in report),
+          "" if report else "stdout: %r" % out[:200])
+    check("analyze %s: %.2f s < %.0f s" % (name, seconds, TIME_LIMIT_S), seconds < TIME_LIMIT_S)
+    check("analyze %s: peak RSS %d MiB < 512 MiB" % (name, rss // 1024), rss < RSS_LIMIT_KIB)
+
+
+# ---- mekiki --native ---------------------------------------------------------------
+
+class NativeHost:
+    """A running `mekiki --native` spoken to through frames."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([MEKIKI, "--native"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+        self.buf = b""
+
+    def send(self, payload):
+        """Writes one frame from a thread, so a host that answers before reading all cannot deadlock us."""
+        data = struct.pack("=I", len(payload)) + payload
+        errors = []
+
+        def write():
+            try:
+                self.proc.stdin.write(data)
+                self.proc.stdin.flush()
+            except (BrokenPipeError, OSError) as e:
+                errors.append(e)
+
+        t = threading.Thread(target=write, daemon=True)
+        t.start()
+        return t
+
+    def read_frame(self, deadline):
+        while True:
+            if len(self.buf) >= 4:
+                n = struct.unpack("=I", self.buf[:4])[0]
+                if len(self.buf) >= 4 + n:
+                    body, self.buf = self.buf[4:4 + n], self.buf[4 + n:]
+                    return json.loads(body)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self.proc.stdout], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(self.proc.stdout.fileno(), 1 << 20)
+            if not chunk:
+                return None
+            self.buf += chunk
+
+    def answer_for(self, req_id, deadline):
+        """The first report or error answering req_id (other frames are skipped)."""
+        while True:
+            msg = self.read_frame(deadline)
+            if msg is None:
+                return None
+            # A frame the host refuses unread (too large) gets an error without an id.
+            if msg.get("type") == "error" and msg.get("id") in (req_id, None):
+                return msg
+            if msg.get("type") == "report" and msg.get("id") == req_id:
+                return msg
+
+    def ping(self, deadline):
+        self.send(json.dumps({"type": "ping"}).encode())
+        while True:
+            msg = self.read_frame(deadline)
+            if msg is None or msg.get("type") == "pong":
+                return msg
+
+    def close(self):
+        """Ends the session; returns (exit status, peak RSS KiB)."""
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        timer = threading.Timer(KILL_AFTER_S, self.proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(self.proc.pid, 0)
+        finally:
+            timer.cancel()
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        return self.proc.returncode, usage.ru_maxrss
+
+
+def native_checks(host, name, raw, index):
+    req_id = "hostile-%d" % index
+    request = json.dumps({"type": "analyze", "id": req_id, "raw_b64": base64.b64encode(raw).decode(),
+                          "locale": "en", "online": False}).encode()
+    start = time.monotonic()
+    writer = host.send(request)
+    answer = host.answer_for(req_id, start + KILL_AFTER_S)
+    writer.join(KILL_AFTER_S)
+    seconds = time.monotonic() - start
+    kind = answer.get("type") if answer else None
+    detail = "%s in %.2f s" % (kind if kind != "error" else "error " + str(answer.get("code")), seconds)
+    check("native %s: report or error" % name, kind in ("report", "error"), detail)
+    check("native %s: answered in < %.0f s" % (name, TIME_LIMIT_S), answer is not None and seconds < TIME_LIMIT_S,
+          "%.2f s" % seconds)
+    pong = host.ping(time.monotonic() + TIME_LIMIT_S)
+    check("native %s: next ping gets pong" % name, pong is not None)
+
+
+# ---- fuzzing regressions ---------------------------------------------------------------
+
+def regression_inputs():
+    root = os.path.join(SOURCE, "native-host", "fuzz", "regress")
+    for dirpath, _, files in os.walk(root):
+        for f in sorted(files):
+            yield os.path.join(dirpath, f)
+
+
+def replay_regressions():
+    count = 0
+    for path in regression_inputs():
+        count += 1
+        rel = os.path.relpath(path, SOURCE)
+        status, out, seconds, _ = run_measured([MEKIKI, "analyze", "--offline", path])
+        ok = status in (0, 1) and out.strip().startswith(b"{")
+        check("regress analyze %s" % rel, ok and seconds < TIME_LIMIT_S, "status %d, %.2f s" % (status, seconds))
+        if os.path.basename(os.path.dirname(path)) == "frame":
+            status, _, seconds, _ = run_measured([MEKIKI, "--native"], stdin_path=path)
+            check("regress native %s" % rel, status >= 0 and seconds < TIME_LIMIT_S,
+                  "status %d, %.2f s" % (status, seconds))
+    print("replayed %d regression input(s)" % count, flush=True)
+
+
+# ---- main ---------------------------------------------------------------------------------
+
+def main():
+    if not os.access(MEKIKI, os.X_OK):
+        print("no mekiki binary at %s" % MEKIKI)
+        print("0 passed, 1 failed")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="mekiki-hostile-") as tmp:
+        host = NativeHost()
+        for index, (name, make) in enumerate(CASES):
+            raw = make()
+            path = os.path.join(tmp, "case%d.eml" % index)
+            with open(path, "wb") as f:
+                f.write(raw)
+            analyze_checks(name, path)
+            native_checks(host, name, raw, index)
+            del raw
+            os.unlink(path)
+        status, rss = host.close()
+        check("native host exits cleanly at end of input", status == 0, "status %d" % status)
+        check("native host peak RSS %d MiB < 512 MiB" % (rss // 1024), rss < RSS_LIMIT_KIB)
+    replay_regressions()
+    print("%d passed, %d failed" % (results["passed"], results["failed"]))
+    return 1 if results["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
