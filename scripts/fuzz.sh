@@ -24,7 +24,9 @@
 #   scripts/fuzz.sh --stats             total executions per target so far
 #   scripts/fuzz.sh --replay            only replay the regression inputs
 # Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_EXTRA_CFLAGS (added to
-# the compile flags, e.g. -fno-sanitize=... to fuzz past a known, reported bug).
+# the compile flags, e.g. -fno-sanitize=... to fuzz past a known, reported bug),
+# FUZZ_KEEP_GOING=1 (long runs: fuzz in a child process that is restarted after
+# each crash, so one known bug does not end the run; every crasher is kept).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -129,13 +131,20 @@ fuzz_target() {
     fi
     local limit="-max_total_time=$time_s"
     [ "$runs" != "-1" ] && limit="-runs=$runs"
+    [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && limit="$limit -fork=1 -ignore_crashes=1 -ignore_timeouts=1"
     local status=0
     "$build/fuzz_$name" $(common_flags) $limit -artifact_prefix="$art" "${seeds[@]}" >"$log" 2>&1 || status=$?
     local execs secs
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    # Without final statistics (the fuzzer was stopped), the last progress line counts.
+    [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9][0-9]*\):\{0,1\}[[:space:]].*/\1/p' "$log" | tail -n 1)
     secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
     printf '%s\t%s\t%s\t%s\n' "$name" "${execs:-0}" "${secs:-0}" "$(date -u +%FT%TZ)" >>"$stats"
     keep_artifacts "$name" "$art"
+    if [ "$status" -eq 72 ]; then
+        echo "fuzz_$name: interrupted after ${execs:-?} executions"   # SIGINT: libFuzzer exits 72
+        return 0
+    fi
     if [ "$status" -ne 0 ]; then
         echo "fuzz_$name: FAILED after ${execs:-?} executions (status $status), see $log" >&2
         grep -m 1 -E 'ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)|runtime error' "$log" >&2 || true

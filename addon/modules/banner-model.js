@@ -17,7 +17,8 @@
   const TOP_FINDINGS = 3;
 
   function topFindings(report, limit) {
-    const list = Array.isArray(report && report.findings) ? report.findings.slice() : [];
+    const list = Array.isArray(report && report.findings)
+      ? report.findings.filter((f) => f && typeof f === "object") : [];
     list.sort((a, b) => (Number(b.points) || 0) - (Number(a.points) || 0));
     return list.slice(0, limit).map((f) => ({
       id: String(f.id || ""),

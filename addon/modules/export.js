@@ -25,7 +25,7 @@
   function sanitizeSubject(subject) {
     const cleaned = String(subject || "")
       .normalize("NFC")
-      .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")
+      .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, " ")
       .replace(/[\\/:*?"<>|#%&{}$!'`@+=~^\[\]]/g, " ")
       .replace(/\s+/g, "-")
       .replace(/-+/g, "-")

@@ -33,8 +33,13 @@
     return btoa(parts.join(""));
   }
 
-  function makeAnalyzeRequest(id, bytes, locale, online) {
-    return { type: "analyze", id, raw_b64: encodeBase64(bytes), locale, online: !!online };
+  /* `lookups` (which kinds of online look-up the user allows) is an
+   * addition to the contract's fields; a host that does not know it simply
+   * ignores it and `online` alone still decides. */
+  function makeAnalyzeRequest(id, bytes, locale, online, lookups) {
+    const req = { type: "analyze", id, raw_b64: encodeBase64(bytes), locale, online: !!online };
+    if (online && lookups) req.lookups = Object.assign({}, lookups);
+    return req;
   }
 
   /* Classifies why a port closed, so the banner can say how to fix it. */
@@ -134,13 +139,13 @@
 
   /* Runs one analysis: the offline report first, then the final one unless
    * online look-ups were not requested. */
-  function analyze(connection, bytes, locale, online, onStage) {
+  function analyze(connection, bytes, locale, online, onStage, lookups) {
     if (bytes.length > MAX_MESSAGE_BYTES) {
       const err = new Error("message too large");
       err.code = "too_large";
       return Promise.reject(err);
     }
-    const body = makeAnalyzeRequest(connection.nextId(), bytes, locale, online);
+    const body = makeAnalyzeRequest(connection.nextId(), bytes, locale, online, lookups);
     const isLast = (msg) => msg.type === "report" && (msg.stage === "final" || !online);
     return connection.request(body, (msg) => {
       if (msg.type === "report") onStage(msg.stage, msg.report);

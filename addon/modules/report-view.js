@@ -26,6 +26,11 @@
     return String(v);
   }
 
+  /* Host output is trusted to be JSON, not to be well-formed: keep objects only. */
+  function objects(list) {
+    return Array.isArray(list) ? list.filter((x) => x && typeof x === "object") : [];
+  }
+
   function section(doc, id, title) {
     const sec = el(doc, "section", "mk-section");
     sec.id = id;
@@ -62,7 +67,7 @@
     badge.dataset.verdict = verdict;
     sec.appendChild(badge);
     sec.appendChild(el(doc, "p", "mk-score", t("reportScore", [str(report.score)])));
-    const msg = report.message || {};
+    const msg = report.message && typeof report.message === "object" ? report.message : {};
     sec.appendChild(el(doc, "p", "mk-subject", str(msg.subject)));
     sec.appendChild(el(doc, "p", "mk-mode", t(report.mode === "online" ? "reportModeOnline" : "reportModeOffline")));
     if (report.truncated) sec.appendChild(el(doc, "p", "mk-note", t("reportTruncated")));
@@ -77,7 +82,7 @@
 
   function renderFindings(doc, report, t) {
     const sec = section(doc, "mk-findings", t("reportFindings"));
-    const findings = Array.isArray(report.findings) ? report.findings : [];
+    const findings = objects(report.findings);
     if (!findings.length) {
       sec.appendChild(el(doc, "p", "mk-empty", t("reportNoFindings")));
       return sec;
@@ -108,8 +113,8 @@
 
   function renderSender(doc, report, t) {
     const sec = section(doc, "mk-sender", t("reportSender"));
-    const msg = report.message || {};
-    const brand = msg.claimed_brand;
+    const msg = report.message && typeof report.message === "object" ? report.message : {};
+    const brand = msg.claimed_brand && typeof msg.claimed_brand === "object" ? msg.claimed_brand : null;
     const rows = [
       [t("fieldFrom"), mailbox(msg.from)],
       [t("fieldFromDomain"), msg.from && msg.from.registrable_domain],
@@ -117,7 +122,7 @@
       [t("fieldReturnPath"), mailbox(msg.return_path)],
       [t("fieldMessageId"), msg.message_id_domain],
       [t("fieldDate"), msg.date],
-      [t("fieldBrand"), brand ? (brand.name || brand.id) + " (" + (brand.official_domains || []).join(", ") + ")" : ""],
+      [t("fieldBrand"), brand ? str(brand.name || brand.id) + " (" + [].concat(brand.official_domains || []).join(", ") + ")" : ""],
       [t("fieldAuth"), msg.authentication || msg.auth || msg.authentication_results],
     ];
     const dl = el(doc, "dl", "mk-fields");
@@ -131,7 +136,7 @@
 
   function renderHops(doc, report, t) {
     const sec = section(doc, "mk-hops", t("reportHops"));
-    const hops = Array.isArray(report.hops) ? report.hops : [];
+    const hops = objects(report.hops);
     const originHop = report.origin ? report.origin.hop : -1;
     const rows = hops.map((h) => ({
       className: (h.index === originHop ? "mk-origin " : "") + (h.trusted ? "mk-trusted" : ""),
@@ -148,7 +153,7 @@
 
   function renderLinks(doc, report, t) {
     const sec = section(doc, "mk-links", t("reportLinks"));
-    const links = Array.isArray(report.links) ? report.links : [];
+    const links = objects(report.links);
     if (!links.length) {
       sec.appendChild(el(doc, "p", "mk-empty", t("reportNoLinks")));
       return sec;
@@ -163,7 +168,7 @@
 
   function renderLookups(doc, report, t) {
     const sec = section(doc, "mk-lookups", t("reportLookups"));
-    const lookups = Array.isArray(report.lookups) ? report.lookups : [];
+    const lookups = objects(report.lookups);
     if (!lookups.length) {
       sec.appendChild(el(doc, "p", "mk-empty", t("reportNoLookups")));
       return sec;

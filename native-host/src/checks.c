@@ -59,19 +59,48 @@ static char *dkim_pass_domain(const char *p)
     return domain;
 }
 
+/* The domain after "smtp.mailfrom=" (or the part after '@' of an address there). */
+static char *spf_mailfrom_domain(const char *header)
+{
+    const char *p = mk_ascii_istr(header, "smtp.mailfrom=");
+    if (!p)
+        return NULL;
+    p += strlen("smtp.mailfrom=");
+    size_t len = strcspn(p, " \t\r\n;()");
+    char *v = mk_xstrndup(p, len);
+    char *at = strrchr(v, '@');
+    char *d = mk_ascii_lower_inplace(mk_xstrdup(at ? at + 1 : v));
+    free(v);
+    return d;
+}
+
+static bool regdom_same_org(const mk_catalog *cat, const char *from_regdom, const char *host)
+{
+    char *reg = host ? mk_domain_registrable(host) : NULL;
+    bool same = reg && mk_org_same(cat, from_regdom, reg);
+    free(reg);
+    return same;
+}
+
 bool mk_from_authenticated(const mk_facts *f, const mk_catalog *cat)
 {
     if (!f->auth.present || !*f->from.regdom)
         return false;
     if (strcmp(f->auth.dmarc, "pass") == 0)
         return true;
+    /* SPF pass for an envelope sender of the From organisation (aligned SPF). */
+    if (strcmp(f->auth.spf, "pass") == 0) {
+        char *d = spf_mailfrom_domain(f->auth.header);
+        bool aligned = regdom_same_org(cat, f->from.regdom, d);
+        free(d);
+        if (aligned)
+            return true;
+    }
     for (const char *p = mk_ascii_istr(f->auth.header, "dkim=pass"); p;
          p = mk_ascii_istr(p + 1, "dkim=pass")) {
         char *d = dkim_pass_domain(p);
-        char *reg = d ? mk_domain_registrable(d) : NULL;
-        bool same = reg && mk_org_same(cat, f->from.regdom, reg);
+        bool same = regdom_same_org(cat, f->from.regdom, d);
         free(d);
-        free(reg);
         if (same)
             return true;
     }

@@ -67,11 +67,32 @@ static bool header_says_spam(const char *name, const char *value)
     return false;
 }
 
+/* Exchange Online strips X-MS-Exchange-Organization-* and X-Forefront-* headers
+ * from incoming mail and writes its own, wherever they sit in the header, so
+ * when the recipient's side is Microsoft 365 they are the recipient's verdict. */
+static bool recipient_is_exchange_online(const mk_facts *f)
+{
+    for (size_t i = 0; i < f->hops.n; i++) {
+        const mk_hop *h = &f->hops.v[i];
+        if (h->trusted && (mk_domain_within(h->by, "outlook.com") || mk_domain_within(h->by, "office365.com")))
+            return true;
+    }
+    return false;
+}
+
+static bool is_exchange_verdict_header(const char *name)
+{
+    return mk_ascii_ieq(name, "X-Forefront-Antispam-Report") ||
+           mk_ascii_ieq(name, "X-MS-Exchange-Organization-SCL");
+}
+
 static void check_upstream_spam_verdict(const mk_facts *f, mk_findings *out)
 {
     const mk_message *m = f->msg;
-    for (size_t i = 0; i < f->trusted_header_limit && i < m->n_headers; i++) {
-        if (!header_says_spam(m->headers[i].name, m->headers[i].value))
+    bool exchange = recipient_is_exchange_online(f);
+    for (size_t i = 0; i < m->n_headers; i++) {
+        bool trusted = i < f->trusted_header_limit || (exchange && is_exchange_verdict_header(m->headers[i].name));
+        if (!trusted || !header_says_spam(m->headers[i].name, m->headers[i].value))
             continue;
         char *value = mk_xstrndup(m->headers[i].value, 300);
         mk_findings_add(out, "upstream_spam_verdict",

@@ -15,6 +15,7 @@
 
 #define GREETING_WINDOW 600    /* bytes of folded body where a greeting is looked for */
 #define EVIDENCE_PHRASES 3
+#define GREETING_LINE 160     /* bytes where a named greeting (山田様, Hi Emma) is looked for */
 
 static json_t *matched_phrases(const mk_strlist *phrases, const char *a, const char *b)
 {
@@ -69,10 +70,57 @@ static bool names_recipient(const mk_facts *f, const char *window)
     return false;
 }
 
+/* Does a generic salutation phrase end exactly at `end` in text? */
+static bool generic_ends_at(const mk_strlist *generic, const char *text, const char *end)
+{
+    for (size_t i = 0; i < generic->n; i++) {
+        size_t n = strlen(generic->v[i]);
+        if ((size_t)(end - text) >= n && memcmp(end - n, generic->v[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A greeting that addresses someone by name: "<name>様 / さま / さん / 殿" (Japanese
+ * honorifics after a name that is not a generic phrase such as お客様), or
+ * "dear / hi / hello <word>" where the pair is not a generic phrase. */
+static bool has_named_greeting(const mk_strlist *generic, const char *window)
+{
+    static const char *const honorifics[] = {"様", "さま", "さん", "殿"};
+    size_t opening = strlen(window) < GREETING_LINE ? strlen(window) : GREETING_LINE;
+    for (size_t h = 0; h < sizeof honorifics / sizeof *honorifics; h++) {
+        size_t hn = strlen(honorifics[h]);
+        for (const char *p = strstr(window, honorifics[h]); p && (size_t)(p - window) < opening;
+             p = strstr(p + hn, honorifics[h])) {
+            const char *name_end = p > window && p[-1] == ' ' ? p - 1 : p;
+            if (name_end == window || strncmp(p + hn, "々", strlen("々")) == 0)
+                continue;   /* no name before it, or 様々 ("various") */
+            if (!generic_ends_at(generic, window, p + hn) && !generic_ends_at(generic, window, name_end))
+                return true;
+        }
+    }
+    static const char *const openers[] = {"dear ", "hi ", "hello ", "olá ", "prezado ", "estimado "};
+    for (size_t o = 0; o < sizeof openers / sizeof *openers; o++) {
+        for (const char *p = strstr(window, openers[o]); p && (size_t)(p - window) < opening;
+             p = strstr(p + 1, openers[o])) {
+            if (p > window && p[-1] != ' ')
+                continue;
+            const char *word = p + strlen(openers[o]);
+            size_t wn = strcspn(word, " ,.:;!");
+            if (wn == 0)
+                continue;
+            if (!generic_ends_at(generic, window, word + wn))
+                return true;
+        }
+    }
+    return false;
+}
+
 static void check_salutation(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     char *window = greeting_window(f->body_folded);
-    if (!*window || names_recipient(f, window)) {
+    if (!*window || names_recipient(f, window) ||
+        has_named_greeting(&cat->phrases.generic_salutation, window)) {
         free(window);
         return;
     }

@@ -70,18 +70,55 @@ static char *auth_result(const char *value, const char *method)
     return mk_xstrdup("");
 }
 
-static void find_trusted_auth(const mk_message *msg, size_t limit, mk_auth *auth)
+static void set_auth(mk_auth *auth, const char *v)
+{
+    auth->present = true;
+    auth->spf = auth_result(v, "spf");
+    auth->dkim = auth_result(v, "dkim");
+    auth->dmarc = auth_result(v, "dmarc");
+    auth->header = mk_xstrndup(v, 1024);
+}
+
+/* Does the authserv-id (the token before the first ';') name the server that
+ * wrote the origin's Received line, or its organisation? */
+static bool written_by(const char *value, const char *by)
+{
+    size_t len = strcspn(value, ";");
+    char *id = mk_ascii_lower_inplace(mk_xstrndup(value, len));
+    char *end = id + strlen(id);
+    while (end > id && (end[-1] == ' ' || end[-1] == '\t'))
+        *--end = '\0';
+    char *id_reg = mk_domain_registrable(id);
+    char *by_reg = mk_domain_registrable(by);
+    bool same = *id && (mk_ascii_ieq(id, by) || (id_reg && by_reg && strcmp(id_reg, by_reg) == 0));
+    free(id);
+    free(id_reg);
+    free(by_reg);
+    return same;
+}
+
+/* The topmost Authentication-Results above the origin was written by the final
+ * trusted server. Some receivers (Gmail) write theirs just below their own
+ * Received line instead; those count when their authserv-id names that server. */
+static void find_trusted_auth(const mk_message *msg, const mk_hops *hops, size_t limit, mk_auth *auth)
 {
     for (size_t i = 0; i < limit && i < msg->n_headers; i++) {
-        if (!mk_ascii_ieq(msg->headers[i].name, "Authentication-Results"))
-            continue;
-        const char *v = msg->headers[i].value;
-        auth->present = true;
-        auth->spf = auth_result(v, "spf");
-        auth->dkim = auth_result(v, "dkim");
-        auth->dmarc = auth_result(v, "dmarc");
-        auth->header = mk_xstrndup(v, 1024);
-        return;   /* the topmost one was written last, by the final server */
+        if (mk_ascii_ieq(msg->headers[i].name, "Authentication-Results")) {
+            set_auth(auth, msg->headers[i].value);
+            return;
+        }
+    }
+    if (hops->origin >= 0) {
+        const mk_hop *o = &hops->v[hops->origin];
+        for (size_t i = o->header_index + 1; i < msg->n_headers && i < o->header_index + 12; i++) {
+            const mk_header *h = &msg->headers[i];
+            if (mk_ascii_ieq(h->name, "Received"))
+                break;
+            if (mk_ascii_ieq(h->name, "Authentication-Results") && *o->by && written_by(h->value, o->by)) {
+                set_auth(auth, h->value);
+                return;
+            }
+        }
     }
     auth->spf = mk_xstrdup("");
     auth->dkim = mk_xstrdup("");
@@ -162,7 +199,7 @@ void mk_facts_build(const mk_message *msg, const mk_catalog *cat, const mk_geo *
     party_set(&out->return_path, &msg->return_path);
     out->message_id_regdom = regdom_or_empty(msg->message_id_domain);
     out->recipient_regdom = find_recipient_regdom(msg, &out->hops);
-    find_trusted_auth(msg, out->trusted_header_limit, &out->auth);
+    find_trusted_auth(msg, &out->hops, out->trusted_header_limit, &out->auth);
 
     out->subject_folded = mk_text_fold(msg->subject, strlen(msg->subject));
     out->from_name_folded = mk_text_fold(msg->from.name, strlen(msg->from.name));

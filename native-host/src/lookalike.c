@@ -25,6 +25,10 @@
  * tokens do so by chance ("gmail" in "enigmail"). Confusable folding needs
  * official labels of 5 or more characters ("frii" is not "fril").
  *
+ * The same typo and confusable tests also run on each subdomain label (the
+ * contract's example ekl-net.vecterdian.shop is a lookalike), but a correctly
+ * spelt token in a subdomain is left to mk_brand_in_url().
+ *
  * mk_brand_in_url() looks at the parts that do not decide the destination:
  * subdomains (tokens or a whole official domain, smbc.co.jp.awback.cn), the
  * userinfo, and the path, query and fragment (a whole official domain only;
@@ -66,8 +70,8 @@ static char *first_label(const char *regdom)
 static int edit_distance(const char *a, const char *b)
 {
     size_t n = strlen(a), m = strlen(b);
-    if (n > MK_LABEL_MAX || m > MK_LABEL_MAX)
-        return 99;
+    if (n > MK_LABEL_MAX || m > MK_LABEL_MAX || n > m + 2 || m > n + 2)
+        return 99;   /* too long, or too far apart to matter to any caller */
     int d[MK_LABEL_MAX + 1][MK_LABEL_MAX + 1];
     for (size_t i = 0; i <= n; i++)
         d[i][0] = (int)i;
@@ -207,10 +211,12 @@ static void compare_official(const host_view *h, const mk_brand *brand, const ch
     free(ol);
 }
 
-static void compare_brand(const host_view *h, const mk_brand *brand, candidate *best)
+static void compare_brand(const host_view *h, const mk_brand *brand, bool tokens, candidate *best)
 {
     for (size_t d = 0; d < brand->domains.n; d++)
         compare_official(h, brand, brand->domains.v[d], best);
+    if (!tokens)
+        return;
     const char *first = brand->domains.n ? brand->domains.v[0] : "";
     for (size_t t = 0; t < brand->tokens.n; t++)
         if (label_has_token(h->label, brand->tokens.v[t]))
@@ -241,6 +247,28 @@ static void view_free(host_view *h)
     free(h->unicode_folded);
 }
 
+/* A misspelt official label in front of another domain, as in the
+ * contract's own example ekl-net.vecterdian.shop: typo and confusable only.
+ * A correctly spelt brand token there is brand_in_subdomain_or_path. */
+static void compare_subdomain_labels(const mk_catalog *cat, const char *host, const char *regdom, candidate *best)
+{
+    size_t hl = strlen(host), rl = strlen(regdom);
+    if (hl <= rl + 1)
+        return;
+    char *sub = mk_ascii_lower_inplace(mk_xstrndup(host, hl - rl - 1));
+    size_t n = 0;
+    for (char *save = NULL, *l = strtok_r(sub, ".", &save); l && n < 32; l = strtok_r(NULL, ".", &save), n++) {
+        if (strlen(l) < 6)
+            continue;   /* "mail" is one letter from "gmail", "cloud" from "icloud" */
+        host_view view;
+        view_init(&view, l);
+        for (size_t b = 0; b < cat->n_brands; b++)
+            compare_brand(&view, &cat->brands[b], false, best);
+        view_free(&view);
+    }
+    free(sub);
+}
+
 bool mk_lookalike_domain(const mk_catalog *cat, const char *host, mk_lookalike_hit *hit)
 {
     if (hit)
@@ -259,9 +287,11 @@ bool mk_lookalike_domain(const mk_catalog *cat, const char *host, mk_lookalike_h
     view_init(&view, label);
     candidate best = {0};
     for (size_t b = 0; b < cat->n_brands; b++)
-        compare_brand(&view, &cat->brands[b], &best);
+        compare_brand(&view, &cat->brands[b], true, &best);
     view_free(&view);
     free(label);
+    if (!best.brand)
+        compare_subdomain_labels(cat, host, regdom, &best);
     free(regdom);
     if (!best.brand)
         return false;

@@ -10,7 +10,9 @@ is committed) and goes two ways:
   * `mekiki analyze --offline FILE`: exit status 0 or 1, a JSON report (or a
     JSON error) on stdout, under 10 s of wall time and 512 MiB of peak RSS.
     The RSS is the child's own ru_maxrss from wait4(), i.e. the getrusage
-    figure of that one child rather than the maximum over all children.
+    figure of that one child rather than the maximum over all children; the
+    children are started by a launcher forked while the test was small (see
+    Launcher for why).
   * one long-lived `mekiki --native`: every input, sent as an analyze request,
     gets a report or an error for its id, and a ping sent after it still gets
     a pong, so the host keeps serving after each blow.
@@ -135,21 +137,64 @@ CASES = [
 
 # ---- mekiki analyze ---------------------------------------------------------------
 
+class Launcher:
+    """Starts the measured children from a small process forked at start-up.
+
+    Linux carries a process's peak RSS across fork and exec, so a child forked
+    from this test after it has built a 50 MB input would report the test's own
+    peak as its ru_maxrss. The launcher is forked while the test is still
+    small; it runs each command, reaps it with wait4() and sends back the exit
+    status, the wall time and that child's own peak RSS.
+    """
+
+    def __init__(self):
+        req_r, self.req_w = os.pipe()
+        self.resp_r, resp_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.req_w)
+            os.close(self.resp_r)
+            self.serve(os.fdopen(req_r, "r"), os.fdopen(resp_w, "w"))
+            os._exit(0)
+        os.close(req_r)
+        os.close(resp_w)
+        self.req = os.fdopen(self.req_w, "w")
+        self.resp = os.fdopen(self.resp_r, "r")
+
+    @staticmethod
+    def serve(requests, responses):
+        for line in requests:
+            job = json.loads(line)
+            with open(job["stdin"], "rb") as inp, open(job["stdout"], "wb") as out:
+                start = time.monotonic()
+                proc = subprocess.Popen(job["argv"], stdin=inp, stdout=out, stderr=subprocess.DEVNULL)
+                timer = threading.Timer(KILL_AFTER_S, proc.kill)
+                timer.start()
+                _, status, usage = os.wait4(proc.pid, 0)
+                timer.cancel()
+                proc.returncode = os.waitstatus_to_exitcode(status)
+            responses.write(json.dumps([proc.returncode, time.monotonic() - start, usage.ru_maxrss]) + "\n")
+            responses.flush()
+
+    def run(self, argv, stdin_path=None):
+        """Runs argv; returns (status, stdout bytes, seconds, peak RSS KiB of that child)."""
+        with tempfile.NamedTemporaryFile() as out:
+            self.req.write(json.dumps({"argv": argv, "stdin": stdin_path or os.devnull, "stdout": out.name}) + "\n")
+            self.req.flush()
+            status, seconds, rss = json.loads(self.resp.readline())
+            out.seek(0)
+            return status, out.read(), seconds, rss
+
+    def close(self):
+        self.req.close()
+        os.waitpid(self.pid, 0)
+
+
+LAUNCHER = None
+
+
 def run_measured(argv, stdin_path=None):
-    """Runs argv; returns (status, stdout bytes, seconds, peak RSS KiB of that child)."""
-    with tempfile.TemporaryFile() as out, open(stdin_path or os.devnull, "rb") as inp:
-        start = time.monotonic()
-        proc = subprocess.Popen(argv, stdin=inp, stdout=out, stderr=subprocess.DEVNULL)
-        timer = threading.Timer(KILL_AFTER_S, proc.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.monotonic() - start
-        out.seek(0)
-        return proc.returncode, out.read(), seconds, usage.ru_maxrss
+    return LAUNCHER.run(argv, stdin_path)
 
 
 def analyze_checks(name, path):
@@ -252,8 +297,9 @@ def native_checks(host, name, raw, index):
     start = time.monotonic()
     writer = host.send(request)
     answer = host.answer_for(req_id, start + KILL_AFTER_S)
-    writer.join(KILL_AFTER_S)
     seconds = time.monotonic() - start
+    writer.join(KILL_AFTER_S)   # the whole frame must be consumed before the ping follows
+    check("native %s: host consumed the whole request" % name, not writer.is_alive())
     kind = answer.get("type") if answer else None
     detail = "%s in %.2f s" % (kind if kind != "error" else "error " + str(answer.get("code")), seconds)
     check("native %s: report or error" % name, kind in ("report", "error"), detail)
@@ -294,6 +340,8 @@ def main():
         print("no mekiki binary at %s" % MEKIKI)
         print("0 passed, 1 failed")
         return 1
+    global LAUNCHER
+    LAUNCHER = Launcher()
     with tempfile.TemporaryDirectory(prefix="mekiki-hostile-") as tmp:
         host = NativeHost()
         for index, (name, make) in enumerate(CASES):
@@ -309,6 +357,7 @@ def main():
         check("native host exits cleanly at end of input", status == 0, "status %d" % status)
         check("native host peak RSS %d MiB < 512 MiB" % (rss // 1024), rss < RSS_LIMIT_KIB)
     replay_regressions()
+    LAUNCHER.close()
     print("%d passed, %d failed" % (results["passed"], results["failed"]))
     return 1 if results["failed"] else 0
 

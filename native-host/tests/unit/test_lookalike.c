@@ -1,0 +1,114 @@
+/* test_lookalike.c - lookalike hosts and brands hidden elsewhere in URLs,
+ * including the genuine names that must not trip the check.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "fixture_catalog.h"
+#include "lookalike.h"
+
+static void expect_lookalike(const char *host, const char *brand, const char *how)
+{
+    mk_lookalike_hit hit;
+    bool ok = mk_lookalike_domain(&fixture_cat, host, &hit);
+    if (!ok)
+        print_error("%s: not a lookalike\n", host);
+    assert_true(ok);
+    assert_string_equal(hit.brand->id, brand);
+    if (how)
+        assert_string_equal(hit.how, how);
+}
+
+static void expect_clean(const char *host)
+{
+    mk_lookalike_hit hit;
+    bool ok = mk_lookalike_domain(&fixture_cat, host, &hit);
+    if (ok)
+        print_error("%s: flagged as %s (%s)\n", host, hit.brand->id, hit.how);
+    assert_false(ok);
+}
+
+static void test_lookalike_hosts(void **state)
+{
+    (void)state;
+    expect_lookalike("ekl-net.com", "ekinet", "confusable");
+    expect_lookalike("www.eki-nett.com", "ekinet", "typo");
+    expect_lookalike("eki-net-memoryless.com", "ekinet", "brand_token");
+    expect_lookalike("smbc-card1.top", "smbc_card", NULL);
+    expect_lookalike("aeon-xxx.shop", "aeon", "brand_token");
+    expect_lookalike("xn--eki-nt-7of.com", "ekinet", NULL);           /* eki-nеt with Cyrillic e */
+    expect_lookalike("xn--ickk0euax.com", "ekinet", "idn");           /* エキネット folds to えきねっと */
+    expect_lookalike("smbc-card.web.app", "smbc_card", "brand_token");
+}
+
+static void test_genuine_hosts(void **state)
+{
+    (void)state;
+    expect_clean("www.eki-net.com");
+    expect_clean("mail.smbc.co.jp");
+    expect_clean("os3-374-20475.vs.sakura.ne.jp");
+    expect_clean("pantheon.example.com");
+    expect_clean("pantheon.com");
+    expect_clean("smbcx.com");
+    expect_clean("example.com");
+    expect_clean("192.0.2.1");
+    expect_clean("");
+    expect_clean(NULL);
+    expect_clean("eki-net.com.evil.cn");   /* that one is brand_in_url, not a lookalike */
+}
+
+static void expect_in_url(const char *url, const char *brand, const char *where)
+{
+    mk_url u;
+    mk_url_parse(url, &u);
+    mk_brand_in_url_hit hit;
+    bool ok = mk_brand_in_url(&fixture_cat, &u, &hit);
+    if (!ok)
+        print_error("%s: no brand found\n", url);
+    assert_true(ok);
+    assert_string_equal(hit.brand->id, brand);
+    assert_string_equal(hit.where, where);
+    free(hit.matched);
+    assert_ptr_equal(mk_url_imitated_brand(&fixture_cat, &u), hit.brand);
+    mk_url_free(&u);
+}
+
+static void expect_not_in_url(const char *url)
+{
+    mk_url u;
+    mk_url_parse(url, &u);
+    mk_brand_in_url_hit hit;
+    assert_false(mk_brand_in_url(&fixture_cat, &u, &hit));
+    assert_null(hit.matched);
+    mk_url_free(&u);
+}
+
+static void test_brand_in_url(void **state)
+{
+    (void)state;
+    expect_in_url("https://smbc.co.jp.awback.cn/login", "smbc_card", "subdomain");
+    expect_in_url("https://eki-net.example.shop/", "ekinet", "subdomain");
+    expect_in_url("https://aeno.co.jp.scbgzx.com/", "aeon", "subdomain");
+    expect_in_url("https://www.eki-net.com@evil.example.cn/", "ekinet", "userinfo");
+    expect_in_url("https://evil.example.cn/www.smbc-card.com/login", "smbc_card", "path");
+    expect_in_url("https://evil.example.cn/#1.eki-net.com", "ekinet", "fragment");
+    expect_in_url("https://evil.example.cn/?u=eki-net.com", "ekinet", "query");
+    expect_not_in_url("https://www.eki-net.com/smbc.co.jp");
+    expect_not_in_url("https://lists.example.org/1234.qm@web.smbc.co.jp");
+    expect_not_in_url("https://shop.example.com/brands/aeon");
+    expect_not_in_url("mailto:a@eki-net.com");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lookalike_hosts),
+        cmocka_unit_test(test_genuine_hosts),
+        cmocka_unit_test(test_brand_in_url),
+    };
+    return cmocka_run_group_tests(tests, setup_catalog, teardown_catalog);
+}
