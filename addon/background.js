@@ -263,4 +263,7 @@ const ready = (async () => {
   createMenu();
   await registerBannerScript();
   log("ready", { language, online: settings.online });
+  /* Start the host now: its start-up (loading its catalog and databases)
+   * then happens before the first message is shown, not after. */
+  pingHost().then((res) => log("host", res));
 })();

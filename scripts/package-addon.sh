@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
 # package-addon.sh - builds dist/mekiki.xpi from addon/.
 #
-# An .xpi is a zip of the add-on folder with manifest.json at its root. Files
-# are added in sorted order with extra attributes stripped (-X) and a fixed
-# timestamp, so the same sources give the same archive.
+# An .xpi is a zip of the add-on folder with manifest.json at its root.
+# Python's zipfile writes it (python3 is needed for the build anyway, and this
+# avoids depending on the zip tool): files in sorted order, hidden files left
+# out, one fixed timestamp, so the same sources give the same archive.
 # Usage: scripts/package-addon.sh [OUTPUT.xpi]
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="${1:-$root/dist/mekiki.xpi}"
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
-command -v zip >/dev/null || { echo "package-addon.sh: 'zip' is required (apt-get install zip)" >&2; exit 1; }
-
-stage="$(mktemp -d)"
-trap 'rm -rf "$stage"' EXIT
-cp -R "$root/addon/." "$stage/"
-find "$stage" -name '.*' -prune -exec rm -rf {} +
-find "$stage" -exec touch -h -d '2020-01-01 00:00:00 UTC' {} +
-
 mkdir -p "$(dirname "$out")"
-rm -f "$out"
-(cd "$stage" && find . -type f | LC_ALL=C sort | sed 's|^\./||' | zip -q -X -D "$out" -@)
+
+python3 - "$root/addon" "$out" <<'PY'
+import os, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+paths = []
+for dirpath, dirnames, filenames in os.walk(src):
+    dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+    paths += [os.path.join(dirpath, f) for f in filenames if not f.startswith(".")]
+tmp = out + ".tmp"
+with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    for path in sorted(paths, key=lambda p: os.path.relpath(p, src)):
+        info = zipfile.ZipInfo(os.path.relpath(path, src).replace(os.sep, "/"), (2020, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        with open(path, "rb") as f:
+            z.writestr(info, f.read())
+os.replace(tmp, out)
+PY
 echo "$out"

@@ -82,7 +82,8 @@
 
   function renderFindings(doc, report, t) {
     const sec = section(doc, "mk-findings", t("reportFindings"));
-    const findings = objects(report.findings);
+    /* Strongest evidence first, as in the banner. */
+    const findings = objects(report.findings).sort((a, b) => (Number(b.points) || 0) - (Number(a.points) || 0));
     if (!findings.length) {
       sec.appendChild(el(doc, "p", "mk-empty", t("reportNoFindings")));
       return sec;

@@ -107,7 +107,10 @@ void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
         set_claim(f, m.brand, "subject", f->msg->subject);
         return;
     }
-    const mk_brand *owner = mk_catalog_brand_owning(cat, f->from.regdom);
+    /* A gmail.com or docomo.ne.jp address is a person, not Google or docomo. */
+    const mk_brand *owner = mk_catalog_is_mailbox_domain(cat, f->from.regdom)
+                                ? NULL
+                                : mk_catalog_brand_owning(cat, f->from.regdom);
     if (owner) {
         set_claim(f, owner, "from_domain", f->from.addr->address);
         return;

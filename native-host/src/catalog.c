@@ -132,7 +132,8 @@ static bool read_brand(load_state *st, json_t *b, mk_brand *out)
     if (!read_strings(st, json_object_get(b, "names"), FOLD, &out->names, id) ||
         !read_strings(st, json_object_get(b, "domains"), LOWER, &out->domains, id) ||
         !read_strings(st, json_object_get(b, "tokens"), LOWER, &out->tokens, id) ||
-        !read_strings(st, json_object_get(b, "customer_zones"), LOWER, &out->customer_zones, id))
+        !read_strings(st, json_object_get(b, "customer_zones"), LOWER, &out->customer_zones, id) ||
+        !read_strings(st, json_object_get(b, "mailbox_domains"), LOWER, &out->mailbox_domains, id))
         return false;
     if (out->domains.n == 0)
         return fail(st, "brand has no official domain", id);
@@ -313,6 +314,7 @@ static void brand_free(mk_brand *b)
     mk_strlist_free(&b->domains);
     mk_strlist_free(&b->tokens);
     mk_strlist_free(&b->customer_zones);
+    mk_strlist_free(&b->mailbox_domains);
 }
 
 void mk_catalog_free(mk_catalog *cat)
@@ -394,6 +396,14 @@ static bool within_zone(const char *host, const char *zone)
     if (lh < lz || strcasecmp(host + lh - lz, zone) != 0)
         return false;
     return lh == lz || host[lh - lz - 1] == '.';
+}
+
+bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *regdom)
+{
+    for (size_t i = 0; regdom && *regdom && i < cat->n_brands; i++)
+        if (mk_strlist_contains(&cat->brands[i].mailbox_domains, regdom))
+            return true;
+    return false;
 }
 
 bool mk_catalog_is_customer_host(const mk_catalog *cat, const char *host)

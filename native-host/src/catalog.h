@@ -32,6 +32,8 @@ typedef struct mk_brand {
     mk_strlist tokens;   /* lower-case ASCII tokens that lookalike hosts reuse ("eki-net", "smbc") */
     mk_strlist customer_zones; /* zones whose names belong to the brand's customers, not the brand
                                   (e.g. "vs.sakura.ne.jp" for a VPS provider) */
+    mk_strlist mailbox_domains; /* official domains whose addresses are customers' mailboxes
+                                   (gmail.com, docomo.ne.jp): a person writing, not the brand */
 } mk_brand;
 
 typedef struct mk_phrases {
@@ -67,6 +69,8 @@ const char *mk_catalog_default_dir(void);
 const mk_brand *mk_catalog_brand_by_id(const mk_catalog *cat, const char *id);
 /* The brand whose official domains contain regdom (lower-case ASCII), or NULL. */
 const mk_brand *mk_catalog_brand_owning(const mk_catalog *cat, const char *regdom);
+/* True when regdom is a brand's customer mailbox domain (free-mail, ISP). */
+bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *regdom);
 /* True when host is a brand's official domain but lies in one of its customer zones. */
 bool mk_catalog_is_customer_host(const mk_catalog *cat, const char *host);
 

@@ -109,7 +109,10 @@ static void check_display_name_brand(const mk_facts *f, mk_findings *out)
     const mk_brand *b = f->claimed_brand;
     if (!b || !f->claim_source || strcmp(f->claim_source, "display_name") != 0)
         return;
-    if (!*f->from.regdom || mk_strlist_contains(&b->domains, f->from.regdom))
+    /* The brand's own domain speaks for it, unless it is a customer's mailbox there
+     * ("Google Support" <someone@gmail.com> is not Google). */
+    if (!*f->from.regdom || (mk_strlist_contains(&b->domains, f->from.regdom) &&
+                             !mk_strlist_contains(&b->mailbox_domains, f->from.regdom)))
         return;
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "display_name", f->msg->from.name, "brand",
                            b->name_ja, "address", f->msg->from.address, "official",
@@ -130,28 +133,40 @@ static void check_display_name_admin(const mk_facts *f, const mk_catalog *cat, m
     mk_findings_add(out, "display_name_impersonates_admin", ev);
 }
 
+/* Does header `name` mention a host of organisation regdom (after '@', '<', '.'
+ * or "//")? List-Id, List-Post and friends name the list's own domain. */
+static bool header_names_org(const mk_message *m, const char *name, const char *regdom)
+{
+    const char *v = mk_message_header(m, name);
+    if (!v || !*regdom)
+        return false;
+    size_t scanned = 0;
+    for (const char *p = v; *p && scanned < 2048; p++, scanned++) {
+        if (*p != '@' && *p != '.' && *p != '<' && *p != '/')
+            continue;
+        size_t len = strcspn(p + 1, ">)/:?# \t\r\n,;");
+        if (len == 0 || len > 253)
+            continue;
+        char *host = mk_xstrndup(p + 1, len);
+        char *reg = mk_domain_registrable(host);
+        bool same = reg && strcmp(reg, regdom) == 0;
+        free(host);
+        free(reg);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+static const char *const list_headers[] = {"List-Id", "List-Post", "List-Unsubscribe", "List-Help",
+                                           "List-Archive", "Mailing-List"};
+
 /* Mailing lists legitimately set Reply-To to the list, and bounce to themselves. */
 static bool is_list_address(const mk_facts *f, const char *regdom)
 {
-    const char *list_post = mk_message_header(f->msg, "List-Post");
-    const char *list_id = mk_message_header(f->msg, "List-Id");
-    const char *srcs[2] = {list_post, list_id};
-    for (int i = 0; i < 2; i++) {
-        if (!srcs[i])
-            continue;
-        for (const char *p = srcs[i]; *p; p++) {
-            if (*p != '@' && *p != '.' && *p != '<')
-                continue;
-            size_t len = strcspn(p + 1, ">)> \t\r\n");
-            char *host = mk_xstrndup(p + 1, len);
-            char *reg = mk_domain_registrable(host);
-            bool same = reg && strcmp(reg, regdom) == 0;
-            free(host);
-            free(reg);
-            if (same)
-                return true;
-        }
-    }
+    for (size_t i = 0; i < sizeof list_headers / sizeof *list_headers; i++)
+        if (header_names_org(f->msg, list_headers[i], regdom))
+            return true;
     return false;
 }
 
@@ -219,6 +234,19 @@ static bool name_is_from_org(const mk_facts *f, const mk_catalog *cat, const cha
     return same;
 }
 
+/* Organisations entitled to relay for the author: the Sender (RFC 5322: the agent
+ * responsible for transmission), the mailing list named in List-* headers, and a
+ * bounce domain (Return-Path) of another organisation, as mailing services use. */
+static bool relayed_by_agent(const mk_facts *f, const mk_catalog *cat, const char *origin_regdom)
+{
+    if (*f->sender.regdom && mk_org_same(cat, f->sender.regdom, origin_regdom))
+        return true;
+    if (is_list_address(f, origin_regdom))
+        return true;
+    return *f->return_path.regdom && !mk_org_same(cat, f->return_path.regdom, f->from.regdom) &&
+           mk_org_same(cat, f->return_path.regdom, origin_regdom);
+}
+
 static void check_origin_mismatch(const mk_facts *f, const mk_catalog *cat, const mk_hop *h,
                                   mk_findings *out)
 {
@@ -229,6 +257,14 @@ static void check_origin_mismatch(const mk_facts *f, const mk_catalog *cat, cons
     if (name_is_from_org(f, cat, h->rdns))
         return;
     if (!is_known_name(h->rdns) && name_is_from_org(f, cat, h->helo) && !mk_ip_is_literal(h->helo))
+        return;
+    const char *name = is_known_name(h->rdns) ? h->rdns : h->helo;
+    char *origin_regdom = is_known_name(name) && !mk_ip_is_literal(name) && !mk_catalog_is_customer_host(cat, name)
+                              ? mk_domain_registrable(name)
+                              : NULL;
+    bool relayed = origin_regdom && relayed_by_agent(f, cat, origin_regdom);
+    free(origin_regdom);
+    if (relayed)
         return;
     json_t *ev = hop_evidence(h);
     json_object_set_new(ev, "from_domain", json_string(f->from.regdom));

@@ -154,12 +154,19 @@ static bool sender_is_verified(const mk_facts *f, const mk_catalog *cat, const m
 static void check_brand_mismatch(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     const mk_brand *b = f->claimed_brand;
-    if (!b || sender_is_verified(f, cat, b))
+    /* A brand named only in the body is a topic, not a claim to be that brand. */
+    if (!b || !f->claim_source || strcmp(f->claim_source, "body") == 0 || sender_is_verified(f, cat, b))
         return;
+    /* A subject that names a brand ("deals on Apple Watch") from an authenticated
+     * sender linking to its own site is a topic; a display name that claims the
+     * brand is a claim however well the impostor's own domain authenticates. */
+    bool own_site_ok = strcmp(f->claim_source, "subject") == 0 && mk_from_authenticated(f, cat);
     size_t reported = 0;
     for (size_t i = 0; i < f->page.n_links && reported < MK_PER_CHECK_LINKS; i++) {
         const mk_url *u = &f->page.links[i].url;
         if (!u->valid || is_tracking(cat, u))
+            continue;
+        if (own_site_ok && mk_org_same(cat, f->from.regdom, u->regdom))
             continue;
         if (!u->host_is_ip && (mk_strlist_contains(&b->domains, u->regdom) || mk_catalog_brand_owning(cat, u->regdom)))
             continue;   /* the brand's own site, or another known company's */
@@ -223,8 +230,8 @@ static void check_lookalike(const mk_facts *f, const mk_catalog *cat, mk_finding
 static bool excused_brand_mention(const mk_facts *f, const mk_catalog *cat, const mk_url *u,
                                   const mk_brand_in_url_hit *hit)
 {
-    if (sender_is(f, cat, hit->brand))
-        return true;   /* the brand's own mail linking through a CDN or partner */
+    if (sender_is_verified(f, cat, hit->brand))
+        return true;   /* the brand's own signed mail linking through a CDN or partner */
     bool in_path = strcmp(hit->where, "path") == 0 || strcmp(hit->where, "query") == 0;
     return in_path && (on_sender_org(f, u) || host_in_list(u->host, &cat->shorteners));
 }

@@ -130,7 +130,7 @@ static void check_salutation(const mk_facts *f, const mk_catalog *cat, mk_findin
     else {
         json_decref(generic);
         /* A brand that writes to its own customer addresses them by name. */
-        if (f->claimed_brand && f->msg->n_to > 0)
+        if (f->claimed_brand && f->msg->n_to > 0 && f->claim_source && strcmp(f->claim_source, "body") != 0)
             mk_findings_add(out, "no_salutation", json_pack("{s:s}", "reason", "none"));
     }
     free(window);

@@ -189,10 +189,13 @@ typedef struct host_view {
     char *unicode_label;       /* Unicode label when IDN, else NULL */
     char *unicode_skeleton;    /* skeleton of unicode_label, else NULL */
     char *unicode_folded;      /* mk_text_fold of unicode_label, else NULL */
+    bool names_a_brand;        /* the label is itself some brand's label or token */
 } host_view;
 
 static void compare_official(const host_view *h, const mk_brand *brand, const char *official, candidate *best)
 {
+    if (h->names_a_brand)
+        return;   /* "paypal" is PayPal, not a typo of PayPay */
     char *ol = first_label(official);
     char *ofold = fold_ascii_lookalikes(ol);
     if (strcmp(h->label, ol) != 0) {
@@ -225,10 +228,26 @@ static void compare_brand(const host_view *h, const mk_brand *brand, bool tokens
         consider(best, brand, first, "idn", 3);
 }
 
-static void view_init(host_view *h, const char *label)
+/* True when label is exactly an official label or a token of some brand. */
+static bool label_names_brand(const mk_catalog *cat, const char *label)
+{
+    size_t n = strlen(label);
+    for (size_t b = 0; b < cat->n_brands; b++) {
+        const mk_brand *brand = &cat->brands[b];
+        if (mk_strlist_contains(&brand->tokens, label))
+            return true;
+        for (size_t d = 0; d < brand->domains.n; d++)
+            if (strncmp(brand->domains.v[d], label, n) == 0 && brand->domains.v[d][n] == '.')
+                return true;
+    }
+    return false;
+}
+
+static void view_init(host_view *h, const mk_catalog *cat, const char *label)
 {
     memset(h, 0, sizeof *h);
     h->label = label;
+    h->names_a_brand = label_names_brand(cat, label);
     h->ascii_fold = fold_ascii_lookalikes(label);
     if (strncmp(label, "xn--", 4) == 0) {
         h->unicode_label = mk_domain_to_unicode(label);
@@ -258,10 +277,14 @@ static void compare_subdomain_labels(const mk_catalog *cat, const char *host, co
     char *sub = mk_ascii_lower_inplace(mk_xstrndup(host, hl - rl - 1));
     size_t n = 0;
     for (char *save = NULL, *l = strtok_r(sub, ".", &save); l && n < 32; l = strtok_r(NULL, ".", &save), n++) {
-        if (strlen(l) < 6)
-            continue;   /* "mail" is one letter from "gmail", "cloud" from "icloud" */
+        /* Ordinary words sit in subdomains: "mail" is one letter from "gmail",
+         * "server" from "xserver". Plain labels need 7 letters; 6 suffice with
+         * a hyphen or digit, which words do not have. */
+        size_t len = strlen(l);
+        if (len < 6 || (len < 7 && !strpbrk(l, "-0123456789")))
+            continue;
         host_view view;
-        view_init(&view, l);
+        view_init(&view, cat, l);
         for (size_t b = 0; b < cat->n_brands; b++)
             compare_brand(&view, &cat->brands[b], false, best);
         view_free(&view);
@@ -284,7 +307,7 @@ bool mk_lookalike_domain(const mk_catalog *cat, const char *host, mk_lookalike_h
     }
     char *label = first_label(regdom);
     host_view view;
-    view_init(&view, label);
+    view_init(&view, cat, label);
     candidate best = {0};
     for (size_t b = 0; b < cat->n_brands; b++)
         compare_brand(&view, &cat->brands[b], true, &best);

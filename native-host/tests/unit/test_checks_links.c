@@ -55,6 +55,7 @@ static void test_phishing_links(void **state)
                "padding padding padding padding padding padding padding padding padding padding padding padding "
                "padding padding padding padding padding padding padding padding padding padding</div>");
     f.claimed_brand = &fixture_brands[0];
+    f.claim_source = "display_name";
     from_addr.domain = "datumo.jp";
     mk_address reply = {.domain = "eki-net-memoryless.com"};
     f.reply_to.addr = &reply;
@@ -87,11 +88,19 @@ static void test_genuine_newsletter(void **state)
                "<a href='https://cdn.example.net/www.eki-net.com/logo.png'>logo</a>"
                "<a href='mailto:help@eki-net.com'>help@eki-net.com</a>");
     f.claimed_brand = &fixture_brands[0];
+    f.claim_source = "display_name";
+    f.auth.present = true;             /* the brand's own, signed mail */
+    f.auth.dkim = (char *)"pass";
     mk_findings out = {0};
     mk_checks_links(&f, &fixture_cat, &out);
     for (size_t i = 0; i < out.n; i++)
         print_error("unexpected finding %s\n", out.v[i].id);
     assert_int_equal(out.n, 0);
+    mk_findings_free(&out);
+    /* The same From without authentication may be forged: links now count. */
+    f.auth.present = false;
+    mk_checks_links(&f, &fixture_cat, &out);
+    assert_string_equal(evidence_str(&out, "link_brand_mismatch", "actual"), "cdn.example.net");
     mk_findings_free(&out);
     free_facts(&f);
 }
