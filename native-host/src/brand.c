@@ -102,6 +102,17 @@ void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
         set_claim(f, m.brand, "display_name", f->msg->from.name);
         return;
     }
+    /* "From: Facebook" with no address at all: what a reader sees is the name. */
+    const char *addr = f->msg->from.address;
+    if (*addr && !strchr(addr, '@')) {
+        char *folded = mk_text_fold(addr, strlen(addr));
+        m = match_longest(cat, folded);
+        free(folded);
+        if (m.brand) {
+            set_claim(f, m.brand, "display_name", addr);
+            return;
+        }
+    }
     m = match_longest(cat, f->subject_folded);
     if (m.brand) {
         set_claim(f, m.brand, "subject", f->msg->subject);

@@ -291,8 +291,14 @@ static void check_helo(const mk_facts *f, const mk_catalog *cat, const mk_hop *h
         why = "bare_ip";
     else if (!helo_reg)
         why = NULL;   /* single-label or junk HELO names are common and harmless */
-    else if (rdns_reg && !mk_org_same(cat, helo_reg, rdns_reg))
-        why = mk_org_same(cat, helo_reg, f->from.regdom) ? "claims_from_domain" : "other_organisation";
+    else if (rdns_reg && !mk_org_same(cat, helo_reg, rdns_reg)) {
+        /* Relays often greet with a sister company's name; what matters is a
+         * greeting that borrows the sender's domain or a brand's. */
+        if (mk_org_same(cat, helo_reg, f->from.regdom))
+            why = "claims_from_domain";
+        else if (mk_catalog_brand_owning(cat, helo_reg))
+            why = "claims_brand_domain";
+    }
     else if (!rdns_reg && mk_org_same(cat, helo_reg, f->from.regdom))
         why = "claims_from_domain";
     if (why) {

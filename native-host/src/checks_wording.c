@@ -26,15 +26,29 @@ static json_t *matched_phrases(const mk_strlist *phrases, const char *a, const c
     return found;
 }
 
-static void check_phrase_family(const mk_facts *f, const mk_strlist *phrases, const char *id,
-                                mk_findings *out)
+/* A claim made by the sender's name, address or subject, not merely a brand the body talks about. */
+static bool claims_brand(const mk_facts *f)
 {
-    json_t *found = matched_phrases(phrases, f->body_folded, f->subject_folded);
-    if (json_array_size(found) == 0) {
-        json_decref(found);
-        return;
-    }
-    mk_findings_add(out, id, json_pack("{s:o}", "phrases", found));
+    return f->claimed_brand && f->claim_source && strcmp(f->claim_source, "body") != 0;
+}
+
+/* Urgency: one phrase is enough. A request for credentials is everyday wording
+ * ("log in to see your order") unless it comes with pressure, with a claimed
+ * brand, or in several forms at once. */
+static void check_phrase_families(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
+{
+    json_t *urgent = matched_phrases(&cat->phrases.urgency, f->body_folded, f->subject_folded);
+    json_t *creds = matched_phrases(&cat->phrases.credential, f->body_folded, f->subject_folded);
+    bool has_urgency = json_array_size(urgent) > 0;
+    if (has_urgency)
+        mk_findings_add(out, "urgency_language", json_pack("{s:o}", "phrases", urgent));
+    else
+        json_decref(urgent);
+    size_t n = json_array_size(creds);
+    if (n >= 2 || (n == 1 && (has_urgency || claims_brand(f))))
+        mk_findings_add(out, "credential_request", json_pack("{s:o}", "phrases", creds));
+    else
+        json_decref(creds);
 }
 
 static char *greeting_window(const char *body)
@@ -130,7 +144,7 @@ static void check_salutation(const mk_facts *f, const mk_catalog *cat, mk_findin
     else {
         json_decref(generic);
         /* A brand that writes to its own customer addresses them by name. */
-        if (f->claimed_brand && f->msg->n_to > 0 && f->claim_source && strcmp(f->claim_source, "body") != 0)
+        if (f->msg->n_to > 0 && claims_brand(f) && strcmp(f->claim_source, "subject") != 0)
             mk_findings_add(out, "no_salutation", json_pack("{s:s}", "reason", "none"));
     }
     free(window);
@@ -139,6 +153,5 @@ static void check_salutation(const mk_facts *f, const mk_catalog *cat, mk_findin
 void mk_checks_wording(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     check_salutation(f, cat, out);
-    check_phrase_family(f, &cat->phrases.urgency, "urgency_language", out);
-    check_phrase_family(f, &cat->phrases.credential, "credential_request", out);
+    check_phrase_families(f, cat, out);
 }
