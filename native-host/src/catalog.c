@@ -342,10 +342,11 @@ void mk_catalog_free(mk_catalog *cat)
 
 static bool has_brands_file(const char *dir)
 {
-    char path[PATH_MAX];
     struct stat sb;
-    snprintf(path, sizeof path, "%s/brands.json", dir);
-    return stat(path, &sb) == 0;
+    char *path = mk_xasprintf("%s/brands.json", dir);
+    bool found = stat(path, &sb) == 0;
+    free(path);
+    return found;
 }
 
 const char *mk_catalog_default_dir(void)
