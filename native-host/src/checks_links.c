@@ -181,6 +181,25 @@ static void check_brand_mismatch(const mk_facts *f, const mk_catalog *cat, mk_fi
 
 /* ---- lookalike_domain ---- */
 
+/* Does the message itself claim brand b (by name, subject or address, not a
+ * mention in the body)? A standalone URL (`mekiki url`) has no message: there
+ * every resemblance counts. */
+static bool claim_matches(const mk_facts *f, const mk_brand *b)
+{
+    if (!f->msg)
+        return true;
+    return f->claimed_brand == b && f->claim_source && strcmp(f->claim_source, "body") != 0;
+}
+
+/* Near-miss spellings (typo) of a link host are common among unrelated real
+ * sites (jscentral.com, tesco.ie): they count when the message claims that
+ * brand. Homoglyphs, IDN spellings and brand tokens with added words are
+ * deliberate and count on their own. */
+static bool link_lookalike_counts(const mk_facts *f, const mk_lookalike_hit *hit)
+{
+    return strcmp(hit->how, "typo") != 0 || claim_matches(f, hit->brand);
+}
+
 static json_t *lookalike_evidence(const char *domain, const mk_lookalike_hit *hit, const char *where)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "domain", domain, "brand", hit->brand->name_ja, "brand_id",
@@ -216,7 +235,8 @@ static void check_lookalike(const mk_facts *f, const mk_catalog *cat, mk_finding
     for (size_t i = 0; i < f->page.n_links && reported < MK_PER_CHECK_LINKS; i++) {
         const mk_url *u = &f->page.links[i].url;
         mk_lookalike_hit hit;
-        if (!u->valid || u->host_is_ip || host_seen_before(&f->page, i) || !mk_lookalike_domain(cat, u->host, &hit))
+        if (!u->valid || u->host_is_ip || host_seen_before(&f->page, i) || !mk_lookalike_domain(cat, u->host, &hit) ||
+            !link_lookalike_counts(f, &hit))
             continue;
         json_t *ev = lookalike_evidence(u->host, &hit, "link");
         json_object_set_new(ev, "link", json_integer((json_int_t)i));
@@ -233,6 +253,11 @@ static bool excused_brand_mention(const mk_facts *f, const mk_catalog *cat, cons
     if (sender_is_verified(f, cat, hit->brand))
         return true;   /* the brand's own signed mail linking through a CDN or partner */
     bool in_path = strcmp(hit->where, "path") == 0 || strcmp(hit->where, "query") == 0;
+    /* Redirect and share links carry other sites' addresses in their query and
+     * path as a matter of course; there a brand counts only when the message
+     * claims to be that brand. */
+    if (in_path && !claim_matches(f, hit->brand))
+        return true;
     return in_path && (on_sender_org(f, u) || host_in_list(u->host, &cat->shorteners));
 }
 
@@ -281,9 +306,15 @@ static void check_hosts(const mk_facts *f, const mk_catalog *cat, mk_findings *o
 
 /* ---- forms, attachments, hidden text, feeds ---- */
 
-static void check_form(const mk_facts *f, mk_findings *out)
+static void check_form(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     if (f->page.forms == 0)
+        return;
+    /* A search box or a survey in a newsletter is a form too. What phishing
+     * needs is a password field, or a form under a borrowed brand's name. */
+    bool borrowed_brand = f->claimed_brand && f->claim_source && strcmp(f->claim_source, "body") != 0 &&
+                          !sender_is_verified(f, cat, f->claimed_brand);
+    if (!f->page.password_input && !borrowed_brand)
         return;
     const char *action = "";
     for (size_t i = 0; i < f->page.n_links && !*action; i++)
@@ -340,7 +371,7 @@ void mk_checks_links(const mk_facts *facts, const mk_catalog *cat, mk_findings *
     check_lookalike(facts, cat, out);
     check_brand_in_url(facts, cat, out);
     check_hosts(facts, cat, out);
-    check_form(facts, out);
+    check_form(facts, cat, out);
     check_attachments(facts, out);
     check_hidden(facts, out);
     check_feed(facts, out);
