@@ -20,6 +20,93 @@ void mk_checks_run(const mk_facts *facts, const mk_catalog *cat, mk_findings *ou
     mk_checks_online(facts, cat, out);
 }
 
+/* ---- the origin and the From organisation ---- */
+
+/* Does header `name` mention a host of organisation regdom (after '@', '<', '.'
+ * or "//")? List-Id, List-Post and friends name the list's own domain. */
+static bool header_names_org(const mk_message *m, const char *name, const char *regdom)
+{
+    const char *v = mk_message_header(m, name);
+    if (!v || !*regdom)
+        return false;
+    size_t scanned = 0;
+    for (const char *p = v; *p && scanned < 2048; p++, scanned++) {
+        if (*p != '@' && *p != '.' && *p != '<' && *p != '/')
+            continue;
+        size_t len = strcspn(p + 1, ">)/:?# \t\r\n,;");
+        if (len == 0 || len > 253)
+            continue;
+        char *host = mk_xstrndup(p + 1, len);
+        char *reg = mk_domain_registrable(host);
+        bool same = reg && strcmp(reg, regdom) == 0;
+        free(host);
+        free(reg);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+static const char *const list_headers[] = {"List-Id", "List-Post", "List-Unsubscribe", "List-Help",
+                                           "List-Archive", "Mailing-List"};
+
+/* Mailing lists legitimately set Reply-To to the list, and bounce to themselves. */
+bool mk_is_list_domain(const mk_message *m, const char *regdom)
+{
+    for (size_t i = 0; i < sizeof list_headers / sizeof *list_headers; i++)
+        if (header_names_org(m, list_headers[i], regdom))
+            return true;
+    return false;
+}
+
+/* Does a host name of the origin belong to the From organisation? */
+bool mk_name_is_from_org(const mk_facts *f, const mk_catalog *cat, const char *name)
+{
+    if (!(*name && strcmp(name, "unknown") != 0) || mk_ip_is_literal(name))
+        return false;
+    /* A VPS name under a provider's zone speaks for the customer, not the provider. */
+    if (mk_catalog_is_customer_host(cat, name))
+        return false;
+    char *reg = mk_domain_registrable(name);
+    bool same = reg && mk_org_same(cat, f->from.regdom, reg);
+    free(reg);
+    return same;
+}
+
+/* Organisations entitled to relay for the author: the Sender (RFC 5322: the agent
+ * responsible for transmission), the mailing list named in List-* headers, and a
+ * bounce domain (Return-Path) of another organisation, as mailing services use. */
+static bool relayed_by_agent(const mk_facts *f, const mk_catalog *cat, const char *origin_regdom)
+{
+    if (*f->sender.regdom && mk_org_same(cat, f->sender.regdom, origin_regdom))
+        return true;
+    if (mk_is_list_domain(f->msg, origin_regdom))
+        return true;
+    return *f->return_path.regdom && !mk_org_same(cat, f->return_path.regdom, f->from.regdom) &&
+           mk_org_same(cat, f->return_path.regdom, origin_regdom);
+}
+
+bool mk_origin_speaks_for_from(const mk_facts *f, const mk_catalog *cat)
+{
+    if (f->hops.origin < 0 || !*f->from.regdom)
+        return false;
+    const mk_hop *h = &f->hops.v[f->hops.origin];
+    /* The rDNS name was recorded by the trusted server; HELO only counts when
+     * no reverse name exists to contradict it. */
+    bool rdns_known = *h->rdns && strcmp(h->rdns, "unknown") != 0;
+    if (mk_name_is_from_org(f, cat, h->rdns))
+        return true;
+    if (!rdns_known && mk_name_is_from_org(f, cat, h->helo))
+        return true;
+    const char *name = rdns_known ? h->rdns : h->helo;
+    if (!*name || mk_ip_is_literal(name) || mk_catalog_is_customer_host(cat, name))
+        return false;
+    char *origin_regdom = mk_domain_registrable(name);
+    bool relayed = origin_regdom && relayed_by_agent(f, cat, origin_regdom);
+    free(origin_regdom);
+    return relayed;
+}
+
 bool mk_org_same(const mk_catalog *cat, const char *a, const char *b)
 {
     if (!a || !b || !*a || !*b)

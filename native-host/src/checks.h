@@ -20,6 +20,14 @@ void mk_checks_run(const mk_facts *facts, const mk_catalog *cat, mk_findings *ou
 /* Shared by the families (checks.c): two registrable domains belong to one
  * organisation when they are equal or both are official domains of one brand. */
 bool mk_org_same(const mk_catalog *cat, const char *regdom_a, const char *regdom_b);
+/* True when a List-* header of m names a host of organisation regdom. */
+bool mk_is_list_domain(const mk_message *m, const char *regdom);
+/* True when a host name (HELO or rDNS) belongs to the From organisation (not a
+ * customer host under a provider's zone). */
+bool mk_name_is_from_org(const mk_facts *facts, const mk_catalog *cat, const char *name);
+/* True when the origin's recorded name belongs to the From organisation or to an
+ * agent entitled to relay for it: the Sender, the mailing list, a bounce domain. */
+bool mk_origin_speaks_for_from(const mk_facts *facts, const mk_catalog *cat);
 /* True when the trusted Authentication-Results say the From domain passed DMARC,
  * or DKIM passed for a signing domain of the From organisation. */
 bool mk_from_authenticated(const mk_facts *facts, const mk_catalog *cat);

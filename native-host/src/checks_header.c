@@ -133,49 +133,12 @@ static void check_display_name_admin(const mk_facts *f, const mk_catalog *cat, m
     mk_findings_add(out, "display_name_impersonates_admin", ev);
 }
 
-/* Does header `name` mention a host of organisation regdom (after '@', '<', '.'
- * or "//")? List-Id, List-Post and friends name the list's own domain. */
-static bool header_names_org(const mk_message *m, const char *name, const char *regdom)
-{
-    const char *v = mk_message_header(m, name);
-    if (!v || !*regdom)
-        return false;
-    size_t scanned = 0;
-    for (const char *p = v; *p && scanned < 2048; p++, scanned++) {
-        if (*p != '@' && *p != '.' && *p != '<' && *p != '/')
-            continue;
-        size_t len = strcspn(p + 1, ">)/:?# \t\r\n,;");
-        if (len == 0 || len > 253)
-            continue;
-        char *host = mk_xstrndup(p + 1, len);
-        char *reg = mk_domain_registrable(host);
-        bool same = reg && strcmp(reg, regdom) == 0;
-        free(host);
-        free(reg);
-        if (same)
-            return true;
-    }
-    return false;
-}
-
-static const char *const list_headers[] = {"List-Id", "List-Post", "List-Unsubscribe", "List-Help",
-                                           "List-Archive", "Mailing-List"};
-
-/* Mailing lists legitimately set Reply-To to the list, and bounce to themselves. */
-static bool is_list_address(const mk_facts *f, const char *regdom)
-{
-    for (size_t i = 0; i < sizeof list_headers / sizeof *list_headers; i++)
-        if (header_names_org(f->msg, list_headers[i], regdom))
-            return true;
-    return false;
-}
-
 static void check_party_mismatch(const mk_facts *f, const mk_catalog *cat, const mk_party *p,
                                  const char *id, mk_findings *out)
 {
     if (!*p->regdom || !*f->from.regdom || mk_org_same(cat, f->from.regdom, p->regdom))
         return;
-    if (is_list_address(f, p->regdom))
+    if (mk_is_list_domain(f->msg, p->regdom))
         return;
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "from", f->msg->from.address, "from_domain",
                            f->from.regdom, "other", p->addr->address, "other_domain", p->regdom);
@@ -220,51 +183,10 @@ static json_t *hop_evidence(const mk_hop *h)
     return json_pack("{s:s, s:s, s:s}", "helo", h->helo, "rdns", h->rdns, "ip", h->ip);
 }
 
-/* Does a host name of the origin belong to the From organisation? */
-static bool name_is_from_org(const mk_facts *f, const mk_catalog *cat, const char *name)
-{
-    if (!is_known_name(name) || mk_ip_is_literal(name))
-        return false;
-    /* A VPS name under a provider's zone speaks for the customer, not the provider. */
-    if (mk_catalog_is_customer_host(cat, name))
-        return false;
-    char *reg = mk_domain_registrable(name);
-    bool same = reg && mk_org_same(cat, f->from.regdom, reg);
-    free(reg);
-    return same;
-}
-
-/* Organisations entitled to relay for the author: the Sender (RFC 5322: the agent
- * responsible for transmission), the mailing list named in List-* headers, and a
- * bounce domain (Return-Path) of another organisation, as mailing services use. */
-static bool relayed_by_agent(const mk_facts *f, const mk_catalog *cat, const char *origin_regdom)
-{
-    if (*f->sender.regdom && mk_org_same(cat, f->sender.regdom, origin_regdom))
-        return true;
-    if (is_list_address(f, origin_regdom))
-        return true;
-    return *f->return_path.regdom && !mk_org_same(cat, f->return_path.regdom, f->from.regdom) &&
-           mk_org_same(cat, f->return_path.regdom, origin_regdom);
-}
-
 static void check_origin_mismatch(const mk_facts *f, const mk_catalog *cat, const mk_hop *h,
                                   mk_findings *out)
 {
-    if (!*f->from.regdom || !*h->ip)
-        return;
-    /* The rDNS name was recorded by the trusted server; HELO only counts when
-     * no reverse name exists to contradict it. */
-    if (name_is_from_org(f, cat, h->rdns))
-        return;
-    if (!is_known_name(h->rdns) && name_is_from_org(f, cat, h->helo) && !mk_ip_is_literal(h->helo))
-        return;
-    const char *name = is_known_name(h->rdns) ? h->rdns : h->helo;
-    char *origin_regdom = is_known_name(name) && !mk_ip_is_literal(name) && !mk_catalog_is_customer_host(cat, name)
-                              ? mk_domain_registrable(name)
-                              : NULL;
-    bool relayed = origin_regdom && relayed_by_agent(f, cat, origin_regdom);
-    free(origin_regdom);
-    if (relayed)
+    if (!*f->from.regdom || !*h->ip || mk_origin_speaks_for_from(f, cat))
         return;
     json_t *ev = hop_evidence(h);
     json_object_set_new(ev, "from_domain", json_string(f->from.regdom));
@@ -326,7 +248,7 @@ static bool in_hosting_network(const mk_catalog *cat, const mk_hop *h,
 static void check_hosting(const mk_facts *f, const mk_catalog *cat, const mk_hop *h,
                           const mk_geo_info *g, mk_findings *out)
 {
-    if (!*h->ip || name_is_from_org(f, cat, h->rdns) || !in_hosting_network(cat, h, g))
+    if (!*h->ip || mk_name_is_from_org(f, cat, h->rdns) || !in_hosting_network(cat, h, g))
         return;
     json_t *ev = hop_evidence(h);
     json_object_set_new(ev, "asn", json_integer(g->asn));

@@ -151,22 +151,30 @@ static bool sender_is_verified(const mk_facts *f, const mk_catalog *cat, const m
     return strcmp(dkim, "pass") == 0 || strcmp(dmarc, "pass") == 0;
 }
 
+/* Is the claim strong enough to hold the links to the brand? A display name is
+ * a claim. A subject that names a brand, or a From on the brand's own domain,
+ * is one only when nothing vouches for the sender: no authentication, and an
+ * origin that belongs neither to the From organisation nor to its relays
+ * (a forged member@eki-net.com from a VPS is a claim; a list post titled
+ * "Google open-sources VP8" is a topic). */
+static bool claim_binds_links(const mk_facts *f, const mk_catalog *cat)
+{
+    if (!f->claim_source || strcmp(f->claim_source, "body") == 0)
+        return false;
+    if (strcmp(f->claim_source, "display_name") == 0)
+        return true;
+    return !mk_from_authenticated(f, cat) && !mk_origin_speaks_for_from(f, cat);
+}
+
 static void check_brand_mismatch(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     const mk_brand *b = f->claimed_brand;
-    /* A brand named only in the body is a topic, not a claim to be that brand. */
-    if (!b || !f->claim_source || strcmp(f->claim_source, "body") == 0 || sender_is_verified(f, cat, b))
+    if (!b || !claim_binds_links(f, cat) || sender_is_verified(f, cat, b))
         return;
-    /* A subject that names a brand ("deals on Apple Watch") from an authenticated
-     * sender linking to its own site is a topic; a display name that claims the
-     * brand is a claim however well the impostor's own domain authenticates. */
-    bool own_site_ok = strcmp(f->claim_source, "subject") == 0 && mk_from_authenticated(f, cat);
     size_t reported = 0;
     for (size_t i = 0; i < f->page.n_links && reported < MK_PER_CHECK_LINKS; i++) {
         const mk_url *u = &f->page.links[i].url;
         if (!u->valid || is_tracking(cat, u))
-            continue;
-        if (own_site_ok && mk_org_same(cat, f->from.regdom, u->regdom))
             continue;
         if (!u->host_is_ip && (mk_strlist_contains(&b->domains, u->regdom) || mk_catalog_brand_owning(cat, u->regdom)))
             continue;   /* the brand's own site, or another known company's */
