@@ -44,6 +44,57 @@ static brand_match match_longest(const mk_catalog *cat, const char *text)
     return best;
 }
 
+/* Text with every space removed: "東 京 電 力" and "E T C" are written to slip
+ * past filters, and a reader still sees the name. */
+static char *without_spaces(const char *text)
+{
+    char *out = mk_xstrdup(text ? text : "");
+    char *w = out;
+    for (const char *r = out; *r; r++)
+        if (*r != ' ')
+            *w++ = *r;
+    *w = '\0';
+    return out;
+}
+
+/* Longest brand name in text, then in its space-free form. */
+static brand_match match_name(const mk_catalog *cat, const char *text)
+{
+    brand_match m = match_longest(cat, text);
+    if (m.brand || !text || !strchr(text, ' '))
+        return m;
+    char *compact = without_spaces(text);
+    m = match_longest(cat, compact);
+    free(compact);
+    return m;
+}
+
+/* Japanese commercial mail names its sender in brackets at the head of the
+ * subject: 【三井住友カード】, ［えきねっと］, ＜重要＞【SAISON】. A brand inside such a
+ * tag is the subject speaking as the brand, not mentioning it. */
+static bool in_sender_tag(const char *subject, const char *name)
+{
+    static const char *const pairs[][2] = {{"【", "】"}, {"[", "]"}, {"「", "」"}, {"<", ">"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        for (const char *open = strstr(subject, pairs[i][0]); open; open = strstr(open + 1, pairs[i][0])) {
+            const char *inner = open + strlen(pairs[i][0]);
+            const char *close = strstr(inner, pairs[i][1]);
+            if (!close || close - inner > 120)
+                continue;
+            char *tag = mk_xstrndup(inner, (size_t)(close - inner));
+            char *compact = without_spaces(tag);
+            char *compact_name = without_spaces(name);
+            bool hit = strstr(compact, compact_name) != NULL;
+            free(tag);
+            free(compact);
+            free(compact_name);
+            if (hit)
+                return true;
+        }
+    }
+    return false;
+}
+
 static size_t count_mentions(const char *text, const char *needle)
 {
     size_t count = 0, n = strlen(needle);
@@ -97,7 +148,7 @@ static void set_claim(mk_facts *f, const mk_brand *b, const char *source, const 
 
 void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
 {
-    brand_match m = match_longest(cat, f->from_name_folded);
+    brand_match m = match_name(cat, f->from_name_folded);
     if (m.brand) {
         set_claim(f, m.brand, "display_name", f->msg->from.name);
         return;
@@ -113,9 +164,10 @@ void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
             return;
         }
     }
-    m = match_longest(cat, f->subject_folded);
+    m = match_name(cat, f->subject_folded);
     if (m.brand) {
-        set_claim(f, m.brand, "subject", f->msg->subject);
+        bool tagged = in_sender_tag(f->subject_folded, m.name);
+        set_claim(f, m.brand, tagged ? "subject_tag" : "subject", f->msg->subject);
         return;
     }
     /* A gmail.com or docomo.ne.jp address is a person, not Google or docomo. */

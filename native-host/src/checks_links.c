@@ -161,7 +161,7 @@ static bool claim_binds_links(const mk_facts *f, const mk_catalog *cat)
 {
     if (!f->claim_source || strcmp(f->claim_source, "body") == 0)
         return false;
-    if (strcmp(f->claim_source, "display_name") == 0)
+    if (strcmp(f->claim_source, "display_name") == 0 || strcmp(f->claim_source, "subject_tag") == 0)
         return true;
     return !mk_from_authenticated(f, cat) && !mk_origin_speaks_for_from(f, cat);
 }

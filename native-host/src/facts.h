@@ -53,7 +53,8 @@ typedef struct mk_facts {
     char *body_folded;        /* mk_text_fold of the visible text (bounded to 64 KiB) */
 
     const mk_brand *claimed_brand;  /* NULL when the message claims no known brand */
-    const char *claim_source;       /* "display_name", "subject", "body", "from_domain" or NULL */
+    const char *claim_source;       /* "display_name", "subject_tag" (【brand】 at the head of the
+                                       subject), "subject", "from_domain", "body" or NULL */
     char *claim_text;               /* the words that made the claim, "" when none */
 
     char **link_feed_match;   /* parallel to page.links: matching feed entry or NULL */
