@@ -855,12 +855,15 @@ static void flush_run(word_run *run)
 
 static void add_word(word_run *run, const encoded_word *w)
 {
+    /* An over-long charset label is no charset anyone knows: keep a prefix,
+     * which iconv will refuse, and let the guesser decide. */
     char label[MAX_LABEL];
-    memcpy(label, w->charset, w->charset_len);
-    label[w->charset_len] = '\0';
+    size_t n = w->charset_len < MAX_LABEL - 1 ? w->charset_len : MAX_LABEL - 1;
+    memcpy(label, w->charset, n);
+    label[n] = '\0';
     if (run->bytes.len && strcasecmp(label, run->label) != 0)
         flush_run(run);
-    memcpy(run->label, label, w->charset_len + 1);
+    memcpy(run->label, label, n + 1);
     if (w->enc == 'b')
         decode_b(&run->bytes, w->text, w->text_len);
     else

@@ -292,13 +292,16 @@ void mk_dns_query(mk_dns *dns, const char *name, mk_dns_type type, mk_dns_cb cb,
 size_t mk_dns_pollfds(mk_dns *dns, struct pollfd *fds, size_t max)
 {
     ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-    int bits = ares_getsock(dns->channel, socks, ARES_GETSOCK_MAXNUM);
+    /* c-ares packs readable bits in 0..15 and writable bits in 16..31; its own
+     * ARES_GETSOCK_WRITABLE macro shifts a signed 1 into the sign bit for the
+     * last socket, so the bits are tested here as unsigned. */
+    unsigned bits = (unsigned)ares_getsock(dns->channel, socks, ARES_GETSOCK_MAXNUM);
     size_t n = 0;
-    for (int i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
+    for (unsigned i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
         short ev = 0;
-        if (ARES_GETSOCK_READABLE(bits, i))
+        if (bits & (1u << i))
             ev |= POLLIN;
-        if (ARES_GETSOCK_WRITABLE(bits, i))
+        if (bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
             ev |= POLLOUT;
         if (!ev)
             continue;

@@ -408,7 +408,10 @@ static void follow_spf(engine *e, json_t *result)
     if (!mk_spf_parse(mk_spf_pick(txt, n < MK_DNS_MAX_ANSWERS ? n : MK_DNS_MAX_ANSWERS), &spf))
         return;
     for (size_t i = 0; i < spf.includes.n && e->spf_lookups < MK_MAX_SPF_LOOKUPS; i++) {
-        if (!mk_domain_registrable(spf.includes.v[i]))
+        char *reg = mk_domain_registrable(spf.includes.v[i]);
+        bool registrable = reg != NULL;
+        free(reg);
+        if (!registrable)
             continue;
         e->spf_lookups++;
         ask_dns(e, spf.includes.v[i], MK_DNS_TXT);

@@ -91,8 +91,10 @@ static void build_host(mk_online_host *h, const char *name, unsigned roles, cons
         }
     }
     for (size_t i = 0; i < h->addresses.n && geo && !h->has_geo; i++)
-        if (!mk_ip_is_private(h->addresses.v[i]))
+        if (!mk_ip_is_private(h->addresses.v[i])) {
+            mk_geo_info_free(&h->geo);   /* a miss still fills empty strings */
             h->has_geo = mk_geo_lookup(geo, h->addresses.v[i], &h->geo);
+        }
 }
 
 /* ---- registrations ------------------------------------------------------- */
