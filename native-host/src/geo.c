@@ -26,14 +26,18 @@
 
 #include "geo.h"
 
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <maxminddb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -292,6 +296,25 @@ void mk_geo_info_free(mk_geo_info *info)
     free(info->asn_org);
     info->city = NULL;
     info->asn_org = NULL;
+}
+
+static void release_db_pages(const mk_geo_db *db)
+{
+    if (!db->open || db->mmdb.file_size <= 0)
+        return;
+    /* The mapping is private and read-only: dropping pages loses nothing. */
+    uintptr_t start = (uintptr_t)db->mmdb.file_content;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t aligned = start & ~(page - 1);
+    madvise((void *)aligned, (size_t)db->mmdb.file_size + (start - aligned), MADV_DONTNEED);
+}
+
+void mk_geo_release_pages(const mk_geo *geo)
+{
+    if (!geo)
+        return;
+    release_db_pages(&geo->city);
+    release_db_pages(&geo->asn);
 }
 
 /* ---- description for the "pong" message -------------------------------- */

@@ -340,12 +340,12 @@ static bool inside_address(const char *text, const char *p)
     return false;
 }
 
-/* Whole official domain inside free text, label-aligned and case-insensitive:
+/* Whole official domain inside lower-cased free text, label-aligned:
  * "smbc.co.jp" in "/www.smbc.co.jp/login" but not in "xsmbc.co.jpn". */
 static bool text_has_domain(const char *text, const char *domain)
 {
     size_t dl = strlen(domain);
-    for (const char *p = mk_ascii_istr(text, domain); p; p = mk_ascii_istr(p + 1, domain)) {
+    for (const char *p = strstr(text, domain); p; p = strstr(p + 1, domain)) {
         bool left = p == text || !(is_alnum((char)(p[-1] | 0x20)) || p[-1] == '-' || p[-1] == '@');
         char after = (char)(p[dl] | 0x20);
         bool right = p[dl] == '\0' || !(is_alnum(after) || p[dl] == '-');
@@ -418,19 +418,25 @@ static bool part_names_brand(const mk_catalog *cat, const char *part, const char
 {
     if (!part || !*part)
         return false;
-    for (size_t b = 0; b < cat->n_brands; b++) {
+    /* Lower-case once: the catalog's domains and tokens already are, so the
+     * hundreds of searches below can use plain (vectorised) strstr. */
+    char *lower = mk_ascii_lower_inplace(mk_xstrdup(part));
+    bool has_dot = strchr(lower, '.') != NULL;   /* no dot: no domain can be in it */
+    bool found = false;
+    for (size_t b = 0; b < cat->n_brands && !found; b++) {
         const mk_brand *brand = &cat->brands[b];
-        for (size_t d = 0; d < brand->domains.n; d++)
-            if (text_has_domain(part, brand->domains.v[d]))
-                return set_url_hit(hit, brand, where, brand->domains.v[d]);
-        for (size_t d = 0; tokens_ok && d < brand->domains.n; d++)
-            if (subdomain_misspells(part, brand->domains.v[d]))
-                return set_url_hit(hit, brand, where, brand->domains.v[d]);
-        for (size_t t = 0; tokens_ok && t < brand->tokens.n; t++)
-            if (labels_have_token(part, brand->tokens.v[t]))
-                return set_url_hit(hit, brand, where, brand->tokens.v[t]);
+        for (size_t d = 0; has_dot && d < brand->domains.n && !found; d++)
+            if (text_has_domain(lower, brand->domains.v[d]))
+                found = set_url_hit(hit, brand, where, brand->domains.v[d]);
+        for (size_t d = 0; has_dot && tokens_ok && d < brand->domains.n && !found; d++)
+            if (subdomain_misspells(lower, brand->domains.v[d]))
+                found = set_url_hit(hit, brand, where, brand->domains.v[d]);
+        for (size_t t = 0; tokens_ok && t < brand->tokens.n && !found; t++)
+            if (strstr(lower, brand->tokens.v[t]) && labels_have_token(lower, brand->tokens.v[t]))
+                found = set_url_hit(hit, brand, where, brand->tokens.v[t]);
     }
-    return false;
+    free(lower);
+    return found;
 }
 
 /* The subdomain labels in front of the registrable domain, or NULL. */

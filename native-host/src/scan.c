@@ -51,11 +51,15 @@ typedef struct mk_scan_stats {
     size_t safe, suspicious, phishing, other;
 } mk_scan_stats;
 
+/* How often a worker hands mapped GeoIP pages back (see mk_geo_release_pages). */
+#define MK_SCAN_GEO_RELEASE_EVERY 256
+
 typedef struct mk_scan_worker {
     mk_context *ctx;
     int jobs;
     int slot;
     size_t ordinal;        /* messages met so far in walk order */
+    size_t analysed;       /* messages this worker analysed */
     FILE *out;
     mk_scan_stats *stats;  /* counted here when running in-process, else by the parent */
 } mk_scan_worker;
@@ -177,6 +181,9 @@ static void analyse_message(mk_scan_worker *w, const char *path, const char *dat
     emit(w, line);
     json_decref(line);
     mk_analysis_free(a);
+    /* Keep the mapped GeoIP pages from piling up over a long scan (see geo.h). */
+    if (++w->analysed % MK_SCAN_GEO_RELEASE_EVERY == 0)
+        mk_geo_release_pages(w->ctx->geo);
 }
 
 /* ---- message sources ----------------------------------------------------- */
