@@ -30,6 +30,7 @@ struct mk_analysis {
     int score;
     const char *verdict;
     double parse_ms, analyze_ms, enrich_ms;
+    bool skip_dns, skip_registration;
 };
 
 /* ---- context ------------------------------------------------------------- */
@@ -113,12 +114,20 @@ void mk_analysis_enrich(mk_analysis *a)
         .cache_dir = a->ctx->opt.cache_dir,
         .no_cache = a->ctx->opt.no_cache,
         .data_dir = a->ctx->opt.data_dir,
+        .skip_dns = a->skip_dns,
+        .skip_registration = a->skip_registration,
     };
     double t0 = mk_now_ms();
     a->online = mk_enrich(&a->facts, a->ctx->geo, &eo);
     a->facts.online = a->online;
     run_checks(a);
     a->enrich_ms = mk_now_ms() - t0;
+}
+
+void mk_analysis_allow_lookups(mk_analysis *a, bool dns, bool registration)
+{
+    a->skip_dns = !dns;
+    a->skip_registration = !registration;
 }
 
 json_t *mk_analysis_report(const mk_analysis *a, const char *locale)

@@ -51,6 +51,9 @@ typedef struct mk_analysis mk_analysis;
 
 mk_analysis *mk_analysis_offline(mk_context *ctx, const char *raw, size_t len);
 void mk_analysis_enrich(mk_analysis *a);   /* no-op when ctx->opt.offline */
+/* Narrows the next mk_analysis_enrich() to the kinds of look-up a user allows
+ * (the add-on's options); both are allowed by default. */
+void mk_analysis_allow_lookups(mk_analysis *a, bool dns, bool registration);
 json_t *mk_analysis_report(const mk_analysis *a, const char *locale);   /* new reference */
 const char *mk_analysis_verdict(const mk_analysis *a);
 int mk_analysis_score(const mk_analysis *a);

@@ -562,22 +562,25 @@ static void ask_plan(engine *e)
     const char *from = json_string_value(json_object_get(e->plan, "from_host"));
     const char *name;
     json_t *roles;
-    json_object_foreach(json_object_get(e->plan, "hosts"), name, roles) {
-        ask_addresses(e, name);
-        if (json_integer_value(roles) & (MK_ROLE_FROM | MK_ROLE_REPLY_TO | MK_ROLE_RETURN_PATH))
-            ask_dns(e, name, MK_DNS_MX);
+    if (!e->opt->skip_dns) {
+        json_object_foreach(json_object_get(e->plan, "hosts"), name, roles) {
+            ask_addresses(e, name);
+            if (json_integer_value(roles) & (MK_ROLE_FROM | MK_ROLE_REPLY_TO | MK_ROLE_RETURN_PATH))
+                ask_dns(e, name, MK_DNS_MX);
+        }
+        const char *ip = json_string_value(json_object_get(e->plan, "origin_ip"));
+        if (ip) {
+            ask_dns(e, ip, MK_DNS_PTR);
+            if (from)
+                ask_dns(e, from, MK_DNS_TXT);
+        }
+        const char *rdns = json_string_value(json_object_get(e->plan, "recorded_rdns"));
+        if (rdns)
+            ask_addresses(e, rdns);
     }
-    const char *ip = json_string_value(json_object_get(e->plan, "origin_ip"));
-    if (ip) {
-        ask_dns(e, ip, MK_DNS_PTR);
-        if (from)
-            ask_dns(e, from, MK_DNS_TXT);
-    }
-    const char *rdns = json_string_value(json_object_get(e->plan, "recorded_rdns"));
-    if (rdns)
-        ask_addresses(e, rdns);
-    json_object_foreach(json_object_get(e->plan, "regs"), name, roles)
-        ask_registration(e, name);
+    if (!e->opt->skip_registration)
+        json_object_foreach(json_object_get(e->plan, "regs"), name, roles)
+            ask_registration(e, name);
 }
 
 /* ---- the loop ------------------------------------------------------------ */

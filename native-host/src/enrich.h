@@ -116,6 +116,8 @@ typedef struct mk_enrich_options {
     const char *cache_dir;    /* NULL for the default */
     bool no_cache;
     const char *data_dir;     /* for privacy_services.json / whois_servers.json; NULL: mk_catalog_default_dir() */
+    bool skip_dns;            /* the user turned DNS look-ups of message names off */
+    bool skip_registration;   /* the user turned RDAP/WHOIS look-ups off */
 } mk_enrich_options;
 
 /* Never NULL. The facts are not modified; the caller stores the result in facts->online. */

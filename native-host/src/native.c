@@ -172,8 +172,16 @@ static bool pick_locale(json_t *v, const char *fallback, const char **locale)
 
 /* ---- analyze: running it ------------------------------------------------- */
 
+/* The request's optional "lookups": {"dns": bool, "rdap": bool, ...} — which
+ * kinds of network look-up the user allows. Absent kinds are allowed; "geo"
+ * and "feeds" are local databases and involve no network. */
+static bool lookup_allowed(json_t *lookups, const char *kind)
+{
+    return !json_is_false(json_object_get(lookups, kind));
+}
+
 static void run_analysis(mk_session *s, json_t *id, const char *raw, size_t len, const char *locale,
-                         bool online)
+                         bool online, json_t *lookups)
 {
     mk_analysis *a = mk_analysis_offline(s->ctx, raw, len);
     if (!a) {
@@ -189,6 +197,7 @@ static void run_analysis(mk_session *s, json_t *id, const char *raw, size_t len,
     send_report(s, id, "offline", report);
     json_decref(report);
     if (online && !s->broken) {
+        mk_analysis_allow_lookups(a, lookup_allowed(lookups, "dns"), lookup_allowed(lookups, "rdap"));
         mk_analysis_enrich(a);   /* a no-op in --offline mode */
         report = mk_analysis_report(a, locale);
         if (report)
@@ -249,7 +258,7 @@ static void handle_analyze(mk_session *s, json_t *req, json_t *id)
     }
     gsize raw_len = 0;
     guchar *raw = g_base64_decode(json_string_value(b64), &raw_len);
-    run_analysis(s, id, (const char *)raw, raw_len, locale, json_is_true(online));
+    run_analysis(s, id, (const char *)raw, raw_len, locale, json_is_true(online), json_object_get(req, "lookups"));
     g_free(raw);
 }
 
