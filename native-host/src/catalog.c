@@ -303,7 +303,7 @@ mk_catalog *mk_catalog_load(const char *dir, char **error)
     return cat;
 }
 
-static void brand_free(mk_brand *b)
+void mk_brand_free(mk_brand *b)
 {
     free(b->id);
     free(b->name_ja);
@@ -322,7 +322,7 @@ void mk_catalog_free(mk_catalog *cat)
     if (!cat)
         return;
     for (size_t i = 0; i < cat->n_brands; i++)
-        brand_free(&cat->brands[i]);
+        mk_brand_free(&cat->brands[i]);
     free(cat->brands);
     mk_phrases *p = &cat->phrases;
     mk_strlist_free(&p->urgency);

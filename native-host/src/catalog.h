@@ -62,6 +62,8 @@ typedef struct mk_catalog {
  * (allocated) to a message naming the file and the problem. */
 mk_catalog *mk_catalog_load(const char *dir, char **error);
 void mk_catalog_free(mk_catalog *cat);
+/* Releases what one brand owns (the struct itself is not freed); for catalogs built by hand. */
+void mk_brand_free(mk_brand *brand);
 
 /* The data directory to use: $MEKIKI_DATA_DIR, else the build/install location. */
 const char *mk_catalog_default_dir(void);

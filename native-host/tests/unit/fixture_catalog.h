@@ -64,18 +64,8 @@ static int setup_catalog(void **state)
 static int teardown_catalog(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < fixture_cat.n_brands; i++) {
-        mk_brand *b = &fixture_brands[i];
-        free(b->id);
-        free(b->name_ja);
-        free(b->name_en);
-        free(b->country);
-        free(b->kind);
-        mk_strlist_free(&b->names);
-        mk_strlist_free(&b->domains);
-        mk_strlist_free(&b->tokens);
-        mk_strlist_free(&b->customer_zones);
-    }
+    for (size_t i = 0; i < fixture_cat.n_brands; i++)
+        mk_brand_free(&fixture_brands[i]);
     mk_strlist_free(&fixture_cat.shorteners);
     mk_strlist_free(&fixture_cat.tracking_hosts);
     return 0;
