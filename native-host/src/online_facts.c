@@ -303,8 +303,7 @@ static void free_host(mk_online_host *h)
     mk_strlist_free(&h->addresses);
     mk_strlist_free(&h->mx_hosts);
     mk_strlist_free(&h->mx_addresses);
-    if (h->has_geo)
-        mk_geo_info_free(&h->geo);
+    mk_geo_info_free(&h->geo);   /* filled even by a lookup that found nothing */
 }
 
 static void free_reg(mk_online_registration *g)
