@@ -334,3 +334,11 @@ bool mk_domain_within(const char *host, const char *domain)
     free(d);
     return within;
 }
+
+bool mk_domain_suffix_is_registry(const char *regdom)
+{
+    const char *dot = regdom ? strchr(regdom, '.') : NULL;
+    if (!dot || !dot[1])
+        return false;
+    return psl_is_public_suffix2(mk_psl_get(), dot + 1, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE) != 0;
+}

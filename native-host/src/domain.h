@@ -17,6 +17,10 @@ char *mk_domain_to_ascii(const char *host);
 char *mk_domain_to_unicode(const char *host);
 /* Registrable domain (eTLD+1) in lower-case ASCII; NULL for IPs, bare suffixes, junk. */
 char *mk_domain_registrable(const char *host);
+/* True when the public suffix of registrable domain regdom (all but its first
+ * label) is a registry's (ICANN section: "com.au", "de"), not a hosting
+ * platform's (private section: "web.app", "github.io"). */
+bool mk_domain_suffix_is_registry(const char *regdom);
 /* True when both have the same registrable domain. */
 bool mk_domain_same_org(const char *a, const char *b);
 /* True when host equals domain or is a subdomain of it (case-insensitive, label-aligned). */

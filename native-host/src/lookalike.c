@@ -190,6 +190,7 @@ typedef struct host_view {
     char *unicode_skeleton;    /* skeleton of unicode_label, else NULL */
     char *unicode_folded;      /* mk_text_fold of unicode_label, else NULL */
     bool names_a_brand;        /* the label is itself some brand's label or token */
+    bool registry_suffix;      /* the public suffix is a registry's, not a hosting platform's */
 } host_view;
 
 static void compare_official(const host_view *h, const mk_brand *brand, const char *official, candidate *best)
@@ -214,11 +215,28 @@ static void compare_official(const host_view *h, const mk_brand *brand, const ch
     free(ol);
 }
 
+/* True when label is exactly the first label of one of the brand's domains:
+ * yahoo.com.au or amazon.de beside yahoo.com and amazon.co.jp are the brand's
+ * own country domains far more often than fakes, and country registries police
+ * them, so the bare name under another registry suffix is not called a
+ * look-alike (under a hosting platform's suffix, smbc-card.web.app, it is). */
+static bool is_official_label(const mk_brand *brand, const char *label)
+{
+    for (size_t d = 0; d < brand->domains.n; d++) {
+        char *ol = first_label(brand->domains.v[d]);
+        bool same = strcmp(ol, label) == 0;
+        free(ol);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
 static void compare_brand(const host_view *h, const mk_brand *brand, bool tokens, candidate *best)
 {
     for (size_t d = 0; d < brand->domains.n; d++)
         compare_official(h, brand, brand->domains.v[d], best);
-    if (!tokens)
+    if (!tokens || (h->registry_suffix && is_official_label(brand, h->label)))
         return;
     const char *first = brand->domains.n ? brand->domains.v[0] : "";
     for (size_t t = 0; t < brand->tokens.n; t++)
@@ -243,10 +261,11 @@ static bool label_names_brand(const mk_catalog *cat, const char *label)
     return false;
 }
 
-static void view_init(host_view *h, const mk_catalog *cat, const char *label)
+static void view_init(host_view *h, const mk_catalog *cat, const char *label, const char *regdom)
 {
     memset(h, 0, sizeof *h);
     h->label = label;
+    h->registry_suffix = mk_domain_suffix_is_registry(regdom);
     h->names_a_brand = label_names_brand(cat, label);
     h->ascii_fold = fold_ascii_lookalikes(label);
     if (strncmp(label, "xn--", 4) == 0) {
@@ -284,7 +303,7 @@ static void compare_subdomain_labels(const mk_catalog *cat, const char *host, co
         if (len < 6 || (len < 7 && !strpbrk(l, "-0123456789")))
             continue;
         host_view view;
-        view_init(&view, cat, l);
+        view_init(&view, cat, l, NULL);   /* a subdomain label: no suffix of its own */
         for (size_t b = 0; b < cat->n_brands; b++)
             compare_brand(&view, &cat->brands[b], false, best);
         view_free(&view);
@@ -307,7 +326,7 @@ bool mk_lookalike_domain(const mk_catalog *cat, const char *host, mk_lookalike_h
     }
     char *label = first_label(regdom);
     host_view view;
-    view_init(&view, cat, label);
+    view_init(&view, cat, label, regdom);
     candidate best = {0};
     for (size_t b = 0; b < cat->n_brands; b++)
         compare_brand(&view, &cat->brands[b], true, &best);

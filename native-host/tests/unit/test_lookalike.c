@@ -59,6 +59,8 @@ static void test_genuine_hosts(void **state)
     expect_clean("");
     expect_clean(NULL);
     expect_clean("eki-net.com.evil.cn");   /* that one is brand_in_url, not a lookalike */
+    expect_clean("eki-net.co.uk");         /* the brand's own name under another registry: a country domain */
+    expect_lookalike("eki-net.web.app", "ekinet", "brand_token");   /* ...but not under a hosting platform */
 }
 
 static void expect_in_url(const char *url, const char *brand, const char *where)
