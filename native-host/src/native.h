@@ -14,9 +14,11 @@
 
 #include "analyze.h"
 
-/* Largest accepted request frame and decoded message (bytes). */
-#define MK_NATIVE_MAX_FRAME (64u * 1024u * 1024u)
+/* Largest decoded message, and the largest request frame: the message's base64
+ * (4/3 of it) plus room for the other fields. A bigger frame cannot hold an
+ * acceptable message, so it is refused before any of it is parsed. */
 #define MK_NATIVE_MAX_MESSAGE (32u * 1024u * 1024u)
+#define MK_NATIVE_MAX_FRAME (MK_NATIVE_MAX_MESSAGE / 3u * 4u + 1024u * 1024u)
 /* Largest reply frame: Thunderbird rejects host messages of 1 MiB or more. */
 #define MK_NATIVE_MAX_REPLY (1024u * 1024u - 1024u)
 

@@ -22,8 +22,8 @@ MEKIKI = os.environ.get("MEKIKI", "mekiki")
 HERE = os.path.dirname(os.path.abspath(__file__))
 MESSAGES = os.path.join(HERE, "messages")
 
-MAX_FRAME = 64 * 1024 * 1024
 MAX_MESSAGE = 32 * 1024 * 1024
+MAX_FRAME = MAX_MESSAGE // 3 * 4 + 1024 * 1024   # base64 of the largest message plus room
 MAX_REPLY = 1024 * 1024  # Thunderbird refuses host messages of this size or more
 TIMEOUT = 120
 HOSTS = []
