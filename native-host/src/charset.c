@@ -908,6 +908,8 @@ char *mk_charset_decode_header(const char *raw, size_t len)
 
 char *mk_charset_sniff_html(const char *html, size_t len)
 {
+    if (!html || len == 0)
+        return NULL;   /* an empty part: GMime may hand over no buffer at all */
     size_t window = len < SNIFF_WINDOW ? len : SNIFF_WINDOW;
     const char *end = html + window, *p = html;
     while (p < end) {
