@@ -47,8 +47,24 @@ static bool does_not_exist(const mk_online_host *h)
     return h && (!strcmp(h->dns, "nxdomain") || !strcmp(h->dns, "nodata"));
 }
 
-static void check_resolvable(const mk_online_facts *o, const mk_facts *f, mk_findings *out)
+/* A brand's official domain exists: a resolver that says otherwise is filtering
+ * or broken (captive networks, sandboxes), and its "no such name" for any other
+ * domain cannot be trusted either. */
+static bool resolver_contradicts_catalog(const mk_online_facts *o, const mk_catalog *cat, const mk_facts *f)
 {
+    const mk_party *parties[] = {&f->from, &f->reply_to, &f->return_path};
+    for (size_t i = 0; cat && i < sizeof parties / sizeof *parties; i++) {
+        const mk_online_host *h = party_host(o, parties[i]);
+        if (does_not_exist(h) && mk_catalog_brand_owning(cat, parties[i]->regdom))
+            return true;
+    }
+    return false;
+}
+
+static void check_resolvable(const mk_online_facts *o, const mk_catalog *cat, const mk_facts *f, mk_findings *out)
+{
+    if (resolver_contradicts_catalog(o, cat, f))
+        return;
     const mk_online_host *from = party_host(o, &f->from);
     if (does_not_exist(from))
         mk_findings_add(out, "from_domain_unresolvable",
@@ -129,7 +145,7 @@ void mk_checks_online(const mk_facts *facts, const mk_catalog *cat, mk_findings 
     const mk_online_facts *o = facts ? facts->online : NULL;
     if (!o)
         return;
-    check_resolvable(o, facts, out);
+    check_resolvable(o, cat, facts, out);
     check_registration(o, cat, out);
     if (o->origin.ip[0]) {
         check_rdns(&o->origin, out);
