@@ -132,12 +132,10 @@ static void collect_page(const mk_message *msg, mk_page *page)
 {
     for (size_t i = 0; i < msg->n_htmls; i++)
         mk_page_add_html(page, msg->htmls[i], strlen(msg->htmls[i]), MK_LINK_HTML);
-    /* In multipart/alternative the text part repeats the HTML; read it only
-     * when there is no HTML, or for the links it may add. */
-    for (size_t i = 0; i < msg->n_texts; i++) {
-        if (msg->n_htmls == 0)
-            mk_page_add_text(page, msg->texts[i], strlen(msg->texts[i]));
-    }
+    /* In multipart/alternative the text part repeats the HTML (and a trap sits
+     * in the HTML), so text parts are read only when there is no HTML at all. */
+    for (size_t i = 0; msg->n_htmls == 0 && i < msg->n_texts; i++)
+        mk_page_add_text(page, msg->texts[i], strlen(msg->texts[i]));
     for (size_t i = 0; i < msg->n_attachments; i++) {
         const mk_attachment *a = &msg->attachments[i];
         if (a->html)
