@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lookalike_index.h"
 #include "textnorm.h"
 
 /* ---- errors -------------------------------------------------------------- */
@@ -300,6 +301,7 @@ mk_catalog *mk_catalog_load(const char *dir, char **error)
         mk_catalog_free(cat);
         return NULL;
     }
+    cat->lookalike_index = mk_lookalike_index_build(cat);
     return cat;
 }
 
@@ -336,6 +338,7 @@ void mk_catalog_free(mk_catalog *cat)
     free(cat->hosting_asns);
     json_decref(cat->findings);
     json_decref(cat->labels);
+    mk_lookalike_index_free(cat->lookalike_index);
     free(cat->dir);
     free(cat);
 }

@@ -56,6 +56,8 @@ typedef struct mk_catalog {
     mk_strlist hosting_rdns;        /* rDNS suffixes of hosting / VPS networks */
     json_t *findings;               /* object: id -> {severity, points, title{ja,en}, detail{ja,en}} */
     json_t *labels;                 /* object: key -> {ja, en} */
+    struct mk_lookalike_index *lookalike_index; /* official labels prepared for look-alike tests
+                                                   (lookalike_index.h); NULL in catalogs built by hand */
 } mk_catalog;
 
 /* Loads and validates every file in dir. On failure returns NULL and sets *error

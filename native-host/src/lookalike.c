@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "domain.h"
+#include "lookalike_index.h"
 #include "textnorm.h"
 #include "util.h"
 
@@ -66,59 +67,49 @@ static char *first_label(const char *regdom)
 }
 
 /* Optimal string alignment distance (Damerau-Levenshtein with adjacent
- * transpositions), for labels of at most MK_LABEL_MAX bytes. */
-static int edit_distance(const char *a, const char *b)
+ * transpositions) between a and b when it is at most limit, else limit + 1.
+ * Only the diagonal band |i - j| <= limit can hold such small distances, so
+ * only that band is computed, three rows at a time, and the walk stops as
+ * soon as a whole row exceeds the limit. Labels are at most MK_LABEL_MAX. */
+static int edit_distance_within(const char *a, const char *b, int limit)
 {
     size_t n = strlen(a), m = strlen(b);
-    if (n > MK_LABEL_MAX || m > MK_LABEL_MAX || n > m + 2 || m > n + 2)
-        return 99;   /* too long, or too far apart to matter to any caller */
-    int d[MK_LABEL_MAX + 1][MK_LABEL_MAX + 1];
-    for (size_t i = 0; i <= n; i++)
-        d[i][0] = (int)i;
+    int over = limit + 1;
+    if (n > MK_LABEL_MAX || m > MK_LABEL_MAX || n > m + (size_t)limit || m > n + (size_t)limit)
+        return over;
+    int rows[3][MK_LABEL_MAX + 1];
+    int *before = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= m; j++)
-        d[0][j] = (int)j;
+        prev[j] = j <= (size_t)limit ? (int)j : over;
     for (size_t i = 1; i <= n; i++) {
-        for (size_t j = 1; j <= m; j++) {
-            int cost = a[i - 1] != b[j - 1];
-            int best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < best)
-                best = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
+        int row_min = over;
+        size_t lo = i > (size_t)limit ? i - (size_t)limit : 0, hi = i + (size_t)limit < m ? i + (size_t)limit : m;
+        for (size_t j = 0; j <= m; j++)
+            cur[j] = over;
+        if (lo == 0)
+            cur[0] = (int)i;
+        for (size_t j = lo > 0 ? lo : 1; j <= hi; j++) {
+            int best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            if (prev[j - 1] + (a[i - 1] != b[j - 1]) < best)
+                best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && before[j - 2] + 1 < best)
+                best = before[j - 2] + 1;
+            cur[j] = best < over ? best : over;
+            if (cur[j] < row_min)
+                row_min = cur[j];
         }
+        if (cur[0] < row_min)
+            row_min = cur[0];
+        if (row_min > limit)
+            return over;
+        int *spare = before;
+        before = prev;
+        prev = cur;
+        cur = spare;
     }
-    return d[n][m];
-}
-
-/* Folds the ASCII characters that read alike in a URL bar, and drops
- * hyphens, so "eki-net", "ekinet" and "ek1-net" fold to the same string. */
-static char *fold_ascii_lookalikes(const char *s)
-{
-    mk_strbuf b = {0};
-    for (size_t i = 0; s[i]; i++) {
-        char c = s[i];
-        if (c == '-')
-            continue;
-        if (c == 'r' && s[i + 1] == 'n') {
-            c = 'm';
-            i++;
-        } else if (c == 'v' && s[i + 1] == 'v') {
-            c = 'w';
-            i++;
-        } else if (c == 'c' && s[i + 1] == 'l') {
-            c = 'd';
-            i++;
-        } else if (c == '0') {
-            c = 'o';
-        } else if (c == '1' || c == 'i') {
-            c = 'l';
-        }
-        mk_strbuf_putc(&b, c);
-    }
-    return mk_strbuf_steal(&b);
+    return prev[m];
 }
 
 /* ---- token matching ---- */
@@ -163,13 +154,12 @@ static void consider(candidate *best, const mk_brand *brand, const char *officia
     }
 }
 
-static bool typo_close(const char *label, const char *official_label)
+static bool typo_close(const char *label, size_t len, const mk_official_label *o)
 {
-    size_t ol = strlen(official_label);
-    if (ol < 5 || strcmp(label, official_label) == 0)
+    if (o->len < 5 || len + 2 < o->len || o->len + 2 < len || strcmp(label, o->label) == 0)
         return false;
-    int d = edit_distance(label, official_label);
-    return d == 1 || (d == 2 && ol >= 8);
+    int limit = o->len >= 8 ? 2 : 1;   /* the labels differ, so the distance is at least 1 */
+    return edit_distance_within(label, o->label, limit) <= limit;
 }
 
 /* An IDN label whose folded Unicode form spells one of the brand's names. */
@@ -184,8 +174,10 @@ static bool idn_spells_name(const mk_brand *brand, const char *label_folded)
 }
 
 typedef struct host_view {
+    const mk_lookalike_index *ix;
     const char *label;         /* ASCII registrable label */
-    char *ascii_fold;          /* fold_ascii_lookalikes(label) */
+    size_t len;                /* strlen(label) */
+    char *ascii_fold;          /* mk_fold_ascii_lookalikes(label) */
     char *unicode_label;       /* Unicode label when IDN, else NULL */
     char *unicode_skeleton;    /* skeleton of unicode_label, else NULL */
     char *unicode_folded;      /* mk_text_fold of unicode_label, else NULL */
@@ -193,26 +185,16 @@ typedef struct host_view {
     bool registry_suffix;      /* the public suffix is a registry's, not a hosting platform's */
 } host_view;
 
-static void compare_official(const host_view *h, const mk_brand *brand, const char *official, candidate *best)
+static void compare_official(const host_view *h, const mk_official_label *o, candidate *best)
 {
-    if (h->names_a_brand)
+    if (h->names_a_brand || strcmp(h->label, o->label) == 0)
         return;   /* "paypal" is PayPal, not a typo of PayPay */
-    char *ol = first_label(official);
-    char *ofold = fold_ascii_lookalikes(ol);
-    if (strcmp(h->label, ol) != 0) {
-        if (strlen(ol) >= 5 && strcmp(h->ascii_fold, ofold) == 0)
-            consider(best, brand, official, "confusable", 3);
-        if (h->unicode_skeleton) {
-            char *osk = mk_text_skeleton(ol);
-            if (osk && strcmp(osk, h->unicode_skeleton) == 0)
-                consider(best, brand, official, "idn", 3);
-            free(osk);
-        }
-        if (typo_close(h->label, ol))
-            consider(best, brand, official, "typo", 2);
-    }
-    free(ofold);
-    free(ol);
+    if (o->len >= 5 && strcmp(h->ascii_fold, o->fold) == 0)
+        consider(best, o->brand, o->official, "confusable", 3);
+    if (h->unicode_skeleton && o->skeleton && strcmp(o->skeleton, h->unicode_skeleton) == 0)
+        consider(best, o->brand, o->official, "idn", 3);
+    if (typo_close(h->label, h->len, o))
+        consider(best, o->brand, o->official, "typo", 2);
 }
 
 /* True when label is exactly the first label of one of the brand's domains:
@@ -220,23 +202,20 @@ static void compare_official(const host_view *h, const mk_brand *brand, const ch
  * own country domains far more often than fakes, and country registries police
  * them, so the bare name under another registry suffix is not called a
  * look-alike (under a hosting platform's suffix, smbc-card.web.app, it is). */
-static bool is_official_label(const mk_brand *brand, const char *label)
+static bool is_official_label(const mk_lookalike_index *ix, size_t b, const char *label)
 {
-    for (size_t d = 0; d < brand->domains.n; d++) {
-        char *ol = first_label(brand->domains.v[d]);
-        bool same = strcmp(ol, label) == 0;
-        free(ol);
-        if (same)
+    for (size_t i = ix->brand_start[b]; i < ix->brand_start[b + 1]; i++)
+        if (strcmp(ix->labels[i].label, label) == 0)
             return true;
-    }
     return false;
 }
 
-static void compare_brand(const host_view *h, const mk_brand *brand, bool tokens, candidate *best)
+static void compare_brand(const host_view *h, const mk_brand *brand, size_t b, bool tokens, candidate *best)
 {
-    for (size_t d = 0; d < brand->domains.n; d++)
-        compare_official(h, brand, brand->domains.v[d], best);
-    if (!tokens || (h->registry_suffix && is_official_label(brand, h->label)))
+    const mk_lookalike_index *ix = h->ix;
+    for (size_t i = ix->brand_start[b]; i < ix->brand_start[b + 1]; i++)
+        compare_official(h, &ix->labels[i], best);
+    if (!tokens || (h->registry_suffix && is_official_label(ix, b, h->label)))
         return;
     const char *first = brand->domains.n ? brand->domains.v[0] : "";
     for (size_t t = 0; t < brand->tokens.n; t++)
@@ -246,28 +225,26 @@ static void compare_brand(const host_view *h, const mk_brand *brand, bool tokens
         consider(best, brand, first, "idn", 3);
 }
 
-/* True when label is exactly an official label or a token of some brand. */
-static bool label_names_brand(const mk_catalog *cat, const char *label)
+/* The catalog's index; for a catalog assembled by hand, a temporary one that
+ * the caller frees (*temporary). */
+static const mk_lookalike_index *index_of(const mk_catalog *cat, mk_lookalike_index **temporary)
 {
-    size_t n = strlen(label);
-    for (size_t b = 0; b < cat->n_brands; b++) {
-        const mk_brand *brand = &cat->brands[b];
-        if (mk_strlist_contains(&brand->tokens, label))
-            return true;
-        for (size_t d = 0; d < brand->domains.n; d++)
-            if (strncmp(brand->domains.v[d], label, n) == 0 && brand->domains.v[d][n] == '.')
-                return true;
-    }
-    return false;
+    *temporary = NULL;
+    if (cat->lookalike_index)
+        return cat->lookalike_index;
+    *temporary = mk_lookalike_index_build(cat);
+    return *temporary;
 }
 
-static void view_init(host_view *h, const mk_catalog *cat, const char *label, const char *regdom)
+static void view_init(host_view *h, const mk_lookalike_index *ix, const char *label, const char *regdom)
 {
     memset(h, 0, sizeof *h);
+    h->ix = ix;
     h->label = label;
+    h->len = strlen(label);
     h->registry_suffix = mk_domain_suffix_is_registry(regdom);
-    h->names_a_brand = label_names_brand(cat, label);
-    h->ascii_fold = fold_ascii_lookalikes(label);
+    h->names_a_brand = mk_lookalike_index_names_brand(ix, label);
+    h->ascii_fold = mk_fold_ascii_lookalikes(label);
     if (strncmp(label, "xn--", 4) == 0) {
         h->unicode_label = mk_domain_to_unicode(label);
         if (h->unicode_label && strcmp(h->unicode_label, label) != 0) {
@@ -288,7 +265,8 @@ static void view_free(host_view *h)
 /* A misspelt official label in front of another domain, as in the
  * contract's own example ekl-net.vecterdian.shop: typo and confusable only.
  * A correctly spelt brand token there is brand_in_subdomain_or_path. */
-static void compare_subdomain_labels(const mk_catalog *cat, const char *host, const char *regdom, candidate *best)
+static void compare_subdomain_labels(const mk_catalog *cat, const mk_lookalike_index *ix, const char *host,
+                                     const char *regdom, candidate *best)
 {
     size_t hl = strlen(host), rl = strlen(regdom);
     if (hl <= rl + 1)
@@ -303,9 +281,9 @@ static void compare_subdomain_labels(const mk_catalog *cat, const char *host, co
         if (len < 6 || (len < 7 && !strpbrk(l, "-0123456789")))
             continue;
         host_view view;
-        view_init(&view, cat, l, NULL);   /* a subdomain label: no suffix of its own */
+        view_init(&view, ix, l, NULL);   /* a subdomain label: no suffix of its own */
         for (size_t b = 0; b < cat->n_brands; b++)
-            compare_brand(&view, &cat->brands[b], false, best);
+            compare_brand(&view, &cat->brands[b], b, false, best);
         view_free(&view);
     }
     free(sub);
@@ -324,17 +302,20 @@ bool mk_lookalike_domain(const mk_catalog *cat, const char *host, mk_lookalike_h
         free(regdom);
         return false;
     }
+    mk_lookalike_index *temporary;
+    const mk_lookalike_index *ix = index_of(cat, &temporary);
     char *label = first_label(regdom);
     host_view view;
-    view_init(&view, cat, label, regdom);
+    view_init(&view, ix, label, regdom);
     candidate best = {0};
     for (size_t b = 0; b < cat->n_brands; b++)
-        compare_brand(&view, &cat->brands[b], true, &best);
+        compare_brand(&view, &cat->brands[b], b, true, &best);
     view_free(&view);
     free(label);
     if (!best.brand)
-        compare_subdomain_labels(cat, host, regdom, &best);
+        compare_subdomain_labels(cat, ix, host, regdom, &best);
     free(regdom);
+    mk_lookalike_index_free(temporary);
     if (!best.brand)
         return false;
     if (hit) {
@@ -406,34 +387,64 @@ static size_t split_labels(char *s, char **out, size_t max)
     return n;
 }
 
+/* The labels of a lower-cased URL part, split and folded once so that every
+ * official domain of the catalog can be looked for among them. */
+typedef struct part_labels {
+    char *copy;                    /* the part, its dots overwritten by strtok_r */
+    char *v[MK_SUB_LABELS];
+    char *fold[MK_SUB_LABELS];     /* mk_fold_ascii_lookalikes(v[i]) */
+    size_t n;
+} part_labels;
+
+static void part_labels_init(part_labels *p, const char *lower)
+{
+    p->copy = mk_xstrdup(lower);
+    p->n = split_labels(p->copy, p->v, MK_SUB_LABELS);
+    for (size_t i = 0; i < p->n; i++)
+        p->fold[i] = mk_fold_ascii_lookalikes(p->v[i]);
+}
+
+static void part_labels_free(part_labels *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->fold[i]);
+    free(p->copy);
+}
+
+/* True when the labels from index `from` on begin with exactly the labels of suffix ("co.jp"). */
+static bool labels_continue_with(const part_labels *p, size_t from, const char *suffix)
+{
+    size_t k = from;
+    for (const char *s = suffix; *s; k++) {
+        size_t len = strcspn(s, ".");
+        if (k >= p->n || strlen(p->v[k]) != len || strncmp(p->v[k], s, len) != 0)
+            return false;
+        s += len;
+        if (*s == '.')
+            s++;
+    }
+    return true;
+}
+
 /* A misspelt official domain among subdomain labels: "aeno.co.jp" in
  * aeno.co.jp.scbgzx.com. The suffix labels must match exactly and the first
  * label must be a typo or confusable of the official one. */
-static bool subdomain_misspells(const char *sub, const char *official)
+static bool subdomain_misspells(const part_labels *p, const mk_official_label *o)
 {
-    char *s = mk_ascii_lower_inplace(mk_xstrdup(sub)), *o = mk_xstrdup(official);
-    char *sl[MK_SUB_LABELS], *ol[MK_SUB_LABELS];
-    size_t ns = split_labels(s, sl, MK_SUB_LABELS), no = split_labels(o, ol, MK_SUB_LABELS);
-    bool found = false;
-    for (size_t i = 0; no >= 2 && i + no <= ns && !found; i++) {
-        bool suffix_same = true;
-        for (size_t k = 1; k < no && suffix_same; k++)
-            suffix_same = strcmp(sl[i + k], ol[k]) == 0;
-        if (!suffix_same || strcmp(sl[i], ol[0]) == 0)
+    if (o->len < 4 || !*o->suffix)
+        return false;
+    for (size_t i = 0; i + 1 < p->n; i++) {
+        if (!labels_continue_with(p, i + 1, o->suffix) || strcmp(p->v[i], o->label) == 0)
             continue;
-        char *a = fold_ascii_lookalikes(sl[i]), *b = fold_ascii_lookalikes(ol[0]);
-        found = (strlen(ol[0]) >= 4 && strcmp(a, b) == 0) || (strlen(ol[0]) >= 4 && edit_distance(sl[i], ol[0]) == 1);
-        free(a);
-        free(b);
+        if (strcmp(p->fold[i], o->fold) == 0 || edit_distance_within(p->v[i], o->label, 1) == 1)
+            return true;
     }
-    free(s);
-    free(o);
-    return found;
+    return false;
 }
 
 /* Official domains anywhere in part; tokens too when tokens_ok. */
-static bool part_names_brand(const mk_catalog *cat, const char *part, const char *where, bool tokens_ok,
-                             mk_brand_in_url_hit *hit)
+static bool part_names_brand(const mk_catalog *cat, const mk_lookalike_index *ix, const char *part,
+                             const char *where, bool tokens_ok, mk_brand_in_url_hit *hit)
 {
     if (!part || !*part)
         return false;
@@ -441,19 +452,23 @@ static bool part_names_brand(const mk_catalog *cat, const char *part, const char
      * hundreds of searches below can use plain (vectorised) strstr. */
     char *lower = mk_ascii_lower_inplace(mk_xstrdup(part));
     bool has_dot = strchr(lower, '.') != NULL;   /* no dot: no domain can be in it */
+    part_labels labels = {0};
+    if (has_dot && tokens_ok)
+        part_labels_init(&labels, lower);
     bool found = false;
     for (size_t b = 0; b < cat->n_brands && !found; b++) {
         const mk_brand *brand = &cat->brands[b];
         for (size_t d = 0; has_dot && d < brand->domains.n && !found; d++)
             if (text_has_domain(lower, brand->domains.v[d]))
                 found = set_url_hit(hit, brand, where, brand->domains.v[d]);
-        for (size_t d = 0; has_dot && tokens_ok && d < brand->domains.n && !found; d++)
-            if (subdomain_misspells(lower, brand->domains.v[d]))
-                found = set_url_hit(hit, brand, where, brand->domains.v[d]);
+        for (size_t i = ix->brand_start[b]; has_dot && tokens_ok && i < ix->brand_start[b + 1] && !found; i++)
+            if (subdomain_misspells(&labels, &ix->labels[i]))
+                found = set_url_hit(hit, brand, where, ix->labels[i].official);
         for (size_t t = 0; tokens_ok && t < brand->tokens.n && !found; t++)
             if (strstr(lower, brand->tokens.v[t]) && labels_have_token(lower, brand->tokens.v[t]))
                 found = set_url_hit(hit, brand, where, brand->tokens.v[t]);
     }
+    part_labels_free(&labels);
     free(lower);
     return found;
 }
@@ -475,13 +490,16 @@ bool mk_brand_in_url(const mk_catalog *cat, const mk_url *url, mk_brand_in_url_h
         return false;
     if (url->regdom[0] && mk_catalog_brand_owning(cat, url->regdom) && !mk_catalog_is_customer_host(cat, url->host))
         return false;
+    mk_lookalike_index *temporary;
+    const mk_lookalike_index *ix = index_of(cat, &temporary);
     char *sub = subdomain_part(url);
-    bool found = part_names_brand(cat, sub, "subdomain", true, hit) ||
-                 part_names_brand(cat, url->userinfo, "userinfo", true, hit) ||
-                 part_names_brand(cat, url->path, "path", false, hit) ||
-                 part_names_brand(cat, url->query, "query", false, hit) ||
-                 part_names_brand(cat, url->fragment, "fragment", false, hit);
+    bool found = part_names_brand(cat, ix, sub, "subdomain", true, hit) ||
+                 part_names_brand(cat, ix, url->userinfo, "userinfo", true, hit) ||
+                 part_names_brand(cat, ix, url->path, "path", false, hit) ||
+                 part_names_brand(cat, ix, url->query, "query", false, hit) ||
+                 part_names_brand(cat, ix, url->fragment, "fragment", false, hit);
     free(sub);
+    mk_lookalike_index_free(temporary);
     return found;
 }
 

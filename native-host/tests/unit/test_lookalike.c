@@ -10,6 +10,7 @@
 
 #include "fixture_catalog.h"
 #include "lookalike.h"
+#include "lookalike_index.h"
 
 static void expect_lookalike(const char *host, const char *brand, const char *how)
 {
@@ -63,6 +64,43 @@ static void test_genuine_hosts(void **state)
     expect_lookalike("eki-net.web.app", "ekinet", "brand_token");   /* ...but not under a hosting platform */
 }
 
+/* Edit distance: 1 for labels of 5 to 7 letters, 2 from 8 letters on, and
+ * adjacent transpositions count as one edit. */
+static void test_typo_distances(void **state)
+{
+    (void)state;
+    expect_lookalike("smbc-crad.xyz", "smbc_card", "typo");    /* transposition */
+    expect_lookalike("smbx-caxd.xyz", "smbc_card", "typo");    /* two edits, 9 letters */
+    expect_clean("smbx-caxdz.xyz");                             /* three edits */
+    expect_lookalike("jreasx.com", "ekinet", "typo");          /* one edit, 6 letters */
+    expect_clean("jrexsx.com");                                 /* two edits, 6 letters */
+    expect_lookalike("vpasss.com", "smbc_card", "typo");       /* insertion beats the bare token */
+    expect_lookalike("xsmbc-card.xyz", "smbc_card", "typo");   /* insertion in front */
+    expect_lookalike("smbc-cardxyz1.xyz", "smbc_card", "brand_token");   /* too far for a typo: a token */
+}
+
+static void test_index(void **state)
+{
+    (void)state;
+    mk_lookalike_index *ix = mk_lookalike_index_build(&fixture_cat);
+    assert_int_equal(ix->n_labels, 7);   /* every official domain of the four brands */
+    assert_int_equal(ix->brand_start[1] - ix->brand_start[0], 2);
+    assert_string_equal(ix->labels[2].label, "smbc-card");
+    assert_string_equal(ix->labels[2].fold, "smbccard");
+    assert_string_equal(ix->labels[3].suffix, "co.jp");
+    assert_true(mk_lookalike_index_names_brand(ix, "smbc"));      /* a label and a token, kept once */
+    assert_true(mk_lookalike_index_names_brand(ix, "jreast"));
+    assert_true(mk_lookalike_index_names_brand(ix, "ekinet"));
+    assert_false(mk_lookalike_index_names_brand(ix, "smbx"));
+    assert_false(mk_lookalike_index_names_brand(ix, ""));
+    for (size_t i = 1; i < ix->n_names; i++)
+        assert_true(strcmp(ix->names[i - 1], ix->names[i]) < 0);
+    char *folded = mk_fold_ascii_lookalikes("rnicr0-s0ft-cl0vv");
+    assert_string_equal(folded, "mlcrosoftdow");
+    free(folded);
+    mk_lookalike_index_free(ix);
+}
+
 static void expect_in_url(const char *url, const char *brand, const char *where)
 {
     mk_url u;
@@ -103,6 +141,10 @@ static void test_brand_in_url(void **state)
     expect_not_in_url("https://lists.example.org/1234.qm@web.smbc.co.jp");
     expect_not_in_url("https://shop.example.com/brands/aeon");
     expect_not_in_url("mailto:a@eki-net.com");
+    expect_in_url("https://smbd.co.jp.evil.example/", "smbc_card", "subdomain");   /* one edit */
+    expect_in_url("https://smbc.co.jp.evil.example/", "smbc_card", "subdomain");   /* exact */
+    expect_not_in_url("https://smxy.co.jp.evil.example/");                       /* two edits */
+    expect_not_in_url("https://smbd.co.uk.evil.example/");                       /* another suffix */
 }
 
 int main(void)
@@ -111,6 +153,8 @@ int main(void)
         cmocka_unit_test(test_lookalike_hosts),
         cmocka_unit_test(test_genuine_hosts),
         cmocka_unit_test(test_brand_in_url),
+        cmocka_unit_test(test_typo_distances),
+        cmocka_unit_test(test_index),
     };
     return cmocka_run_group_tests(tests, setup_catalog, teardown_catalog);
 }
