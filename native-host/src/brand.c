@@ -106,8 +106,9 @@ static size_t count_mentions(const char *text, const char *needle)
     return count;
 }
 
-/* The brand named most often in the opening of the body, if named enough. */
-static brand_match match_body(const mk_catalog *cat, const char *body)
+/* The brand named most often in the opening of the body, if named enough.
+ * pairs (of the whole body) rules most names out without a search. */
+static brand_match match_body(const mk_catalog *cat, const mk_pairset *pairs, const char *body)
 {
     brand_match best = {0};
     size_t best_count = 0;
@@ -121,7 +122,7 @@ static brand_match match_body(const mk_catalog *cat, const char *body)
     for (size_t i = 0; i < cat->n_brands; i++) {
         const mk_brand *b = &cat->brands[i];
         for (size_t j = 0; j < b->names.n; j++) {
-            if (!mk_text_contains(window, b->names.v[j]))
+            if (!mk_pairset_may_contain(pairs, b->names.v[j]) || !mk_text_contains(window, b->names.v[j]))
                 continue;
             size_t c = count_mentions(window, b->names.v[j]);
             if (c > best_count) {
@@ -178,7 +179,7 @@ void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
         set_claim(f, owner, "from_domain", f->from.addr->address);
         return;
     }
-    m = match_body(cat, f->body_folded ? f->body_folded : "");
+    m = match_body(cat, f->text_pairs, f->body_folded ? f->body_folded : "");
     if (m.brand) {
         set_claim(f, m.brand, "body", m.name);
         return;

@@ -202,6 +202,9 @@ void mk_facts_build(const mk_message *msg, const mk_catalog *cat, const mk_geo *
     out->subject_folded = mk_text_fold(msg->subject, strlen(msg->subject));
     out->from_name_folded = mk_text_fold(msg->from.name, strlen(msg->from.name));
     out->body_folded = fold_bounded(out->page.visible_text);
+    out->text_pairs = mk_xcalloc(1, sizeof *out->text_pairs);
+    mk_pairset_add(out->text_pairs, out->subject_folded);
+    mk_pairset_add(out->text_pairs, out->body_folded);
 
     mk_facts_find_brand_claim(cat, out);
     match_feed(feed, out);
@@ -232,6 +235,7 @@ void mk_facts_free(mk_facts *f)
     free(f->subject_folded);
     free(f->from_name_folded);
     free(f->body_folded);
+    free(f->text_pairs);
     free(f->claim_text);
     memset(f, 0, sizeof *f);
 }

@@ -18,6 +18,7 @@
 #include "geo.h"
 #include "links.h"
 #include "message.h"
+#include "pairset.h"
 #include "received.h"
 
 typedef struct mk_party {
@@ -51,6 +52,8 @@ typedef struct mk_facts {
     char *subject_folded;     /* mk_text_fold of the subject */
     char *from_name_folded;   /* mk_text_fold of the From display name */
     char *body_folded;        /* mk_text_fold of the visible text (bounded to 64 KiB) */
+    mk_pairset *text_pairs;   /* byte pairs of subject_folded and body_folded: phrases and names
+                                 with a pair outside it occur in neither (pairset.h) */
 
     const mk_brand *claimed_brand;  /* NULL when the message claims no known brand */
     const char *claim_source;       /* "display_name", "subject_tag" (【brand】 at the head of the
