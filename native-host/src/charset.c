@@ -677,6 +677,8 @@ static void append_guessed(mk_strbuf *out, const char *bytes, size_t len, cs_cho
 
 void mk_charset_append_utf8(mk_strbuf *out, const char *bytes, size_t len, const char *label)
 {
+    if (len == 0)
+        return;   /* an empty part may come with no buffer at all (bytes == NULL) */
     char scratch[MAX_LABEL];
     cs_choice cs = classify_label(label, scratch);
     if (cs.kind != CS_WIDE && is_plain_ascii(bytes, len)) {

@@ -79,6 +79,10 @@ static void test_output_is_always_utf8(void **state)
     s = mk_charset_to_utf8("\x1B$B$*C", 6, "iso-2022-jp");
     assert_non_null(strstr(s, "お"));
     free(s);
+    /* an empty part of a wide charset has no buffer at all (found by fuzz_message) */
+    s = mk_charset_to_utf8(NULL, 0, "utf-32");
+    assert_string_equal(s, "");
+    free(s);
 }
 
 static void test_encoded_words(void **state)
