@@ -16,12 +16,14 @@
 #   3. copies whatever the fuzzer reports (crash-, leak-, timeout-, oom-
 #      inputs) into native-host/fuzz/regress/NAME/ and fails.
 # Execution counts are appended to build-fuzz/fuzz-stats.tsv so totals over
-# many runs can be added up (--stats prints them).
+# many runs can be added up. Runs of a minute or more are also appended to the
+# committed ledger native-host/fuzz/executions.tsv (with the commit fuzzed), so
+# the totals the project reports survive a new machine; --stats prints both.
 #
 # Usage:
 #   scripts/fuzz.sh --short             every target for 15 s, two at a time (CI)
 #   scripts/fuzz.sh [--time S] [--runs N] [--parallel P] [TARGET...]
-#   scripts/fuzz.sh --stats             total executions per target so far
+#   scripts/fuzz.sh --stats             total executions per target: ledger and this build
 #   scripts/fuzz.sh --replay            only replay the regression inputs
 # Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_EXTRA_CFLAGS (added to
 # the compile flags, e.g. -fno-sanitize=... to fuzz past a known, reported bug),
@@ -33,6 +35,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build="${FUZZ_BUILD_DIR:-$root/build-fuzz}"
 fuzzdir="$root/native-host/fuzz"
 stats="$build/fuzz-stats.tsv"
+ledger="$fuzzdir/executions.tsv"
 
 time_s=600
 runs=-1
@@ -63,14 +66,24 @@ done
 
 # ---- helpers ------------------------------------------------------------------
 
-print_stats() {
-    if [ ! -f "$stats" ]; then
-        echo "no fuzzing statistics yet ($stats)"
-        return
-    fi
+# Totals per target of a tab-separated file of runs (target, executions, seconds, ...).
+print_totals() {
     printf "%-16s %14s %8s %6s\n" target executions seconds runs
-    awk -F'\t' '{ execs[$1] += $2; secs[$1] += $3; runs[$1]++ }
-        END { for (t in execs) printf "%-16s %14d %8d %6d\n", t, execs[t], secs[t], runs[t] }' "$stats" | sort
+    awk -F'\t' '/^#/ { next } { execs[$1] += $2; secs[$1] += $3; runs[$1]++ }
+        END { for (t in execs) printf "%-16s %14d %8d %6d\n", t, execs[t], secs[t], runs[t] }' "$1" | sort
+}
+
+print_stats() {
+    if [ -f "$ledger" ]; then
+        echo "ledger (runs of a minute or more, every machine): ${ledger#"$root"/}"
+        print_totals "$ledger"
+    fi
+    if [ -f "$stats" ]; then
+        echo "this build directory (every run): $stats"
+        print_totals "$stats"
+    else
+        echo "no runs in $build yet"
+    fi
 }
 
 all_targets() {
@@ -141,7 +154,8 @@ fuzz_target() {
     local limit="-max_total_time=$time_s"
     [ "$runs" != "-1" ] && limit="-runs=$runs"
     [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && limit="$limit -fork=1 -ignore_crashes=1 -ignore_timeouts=1"
-    local status=0
+    local status=0 started
+    started=$(date +%s)
     "$build/fuzz_$name" $(common_flags) -max_len="$(max_len_for "$name")" $limit -artifact_prefix="$art" \
         "${seeds[@]}" >"$log" 2>&1 || status=$?
     local execs secs
@@ -149,7 +163,14 @@ fuzz_target() {
     # Without final statistics (the fuzzer was stopped), the last progress line counts.
     [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9][0-9]*\):\{0,1\}[[:space:]].*/\1/p' "$log" | tail -n 1)
     secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
-    printf '%s\t%s\t%s\t%s\n' "$name" "${execs:-0}" "${secs:-0}" "$(date -u +%FT%TZ)" >>"$stats"
+    [ -n "$secs" ] || secs=$(($(date +%s) - started))
+    local finished
+    finished=$(date -u +%FT%TZ)
+    printf '%s\t%s\t%s\t%s\n' "$name" "${execs:-0}" "$secs" "$finished" >>"$stats"
+    if [ "$secs" -ge 60 ]; then
+        printf '%s\t%s\t%s\t%s\t%s\n' "$name" "${execs:-0}" "$secs" "$finished" \
+            "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo -)" >>"$ledger"
+    fi
     keep_artifacts "$name" "$art"
     if [ "$status" -eq 72 ]; then
         echo "fuzz_$name: interrupted after ${execs:-?} executions"   # SIGINT: libFuzzer exits 72
