@@ -151,19 +151,33 @@ static bool sender_is_verified(const mk_facts *f, const mk_catalog *cat, const m
     return strcmp(dkim, "pass") == 0 || strcmp(dmarc, "pass") == 0;
 }
 
-/* Is the claim strong enough to hold the links to the brand? A display name is
- * a claim. A subject that names a brand, or a From on the brand's own domain,
- * is one only when nothing vouches for the sender: no authentication, and an
- * origin that belongs neither to the From organisation nor to its relays
- * (a forged member@eki-net.com from a VPS is a claim; a list post titled
- * "Google open-sources VP8" is a topic). */
+/* Is the claim strong enough to hold the links to the brand?
+ *  - A display name or a 【brand】 tag in the subject is a claim.
+ *  - Nothing else is when the origin belongs to the From organisation or to
+ *    its relays (a list post titled "Google open-sources VP8" is a topic).
+ *  - A brand named in the subject is a claim when the mail presses the reader
+ *    (a deadline, a request to log in or confirm details): "Your PayPal
+ *    account has been limited" speaks as PayPal even when SPF vouches for the
+ *    sender's own domain, since that proves the domain, not the brand. Without
+ *    pressure it is a claim only from the brand's own, unauthenticated domain:
+ *    "New Google News" from a news site speaks about Google, and its links
+ *    rightly go to the news site.
+ *  - A From on the brand's own domain is a claim unless authentication vouches
+ *    for it (a forged member@eki-net.com from a VPS). */
 static bool claim_binds_links(const mk_facts *f, const mk_catalog *cat)
 {
     if (!f->claim_source || strcmp(f->claim_source, "body") == 0)
         return false;
     if (strcmp(f->claim_source, "display_name") == 0 || strcmp(f->claim_source, "subject_tag") == 0)
         return true;
-    return !mk_from_authenticated(f, cat) && !mk_origin_speaks_for_from(f, cat);
+    if (mk_origin_speaks_for_from(f, cat))
+        return false;
+    bool subject = strcmp(f->claim_source, "subject") == 0;
+    if (subject && mk_wording_presses(f, cat))
+        return true;
+    if (mk_from_authenticated(f, cat))
+        return false;
+    return !subject || sender_is(f, cat, f->claimed_brand);
 }
 
 static void check_brand_mismatch(const mk_facts *f, const mk_catalog *cat, mk_findings *out)

@@ -28,6 +28,20 @@ static json_t *matched_phrases(const mk_strlist *phrases, const mk_pairset *pair
     return found;
 }
 
+static bool any_phrase(const mk_strlist *phrases, const mk_facts *f)
+{
+    for (size_t i = 0; i < phrases->n; i++)
+        if (mk_pairset_may_contain(f->text_pairs, phrases->v[i]) &&
+            (mk_text_contains(f->body_folded, phrases->v[i]) || mk_text_contains(f->subject_folded, phrases->v[i])))
+            return true;
+    return false;
+}
+
+bool mk_wording_presses(const mk_facts *f, const mk_catalog *cat)
+{
+    return any_phrase(&cat->phrases.urgency, f) || any_phrase(&cat->phrases.credential, f);
+}
+
 /* A claim made by the sender's name, address or subject, not merely a brand the body talks about. */
 static bool claims_brand(const mk_facts *f)
 {
