@@ -65,7 +65,7 @@ static void test_genuine_hosts(void **state)
 }
 
 /* Edit distance: 1 for labels of 5 to 7 letters, 2 from 8 letters on, and
- * adjacent transpositions count as one edit. */
+ * adjacent transpositions count as one edit; the first letter stays. */
 static void test_typo_distances(void **state)
 {
     (void)state;
@@ -75,7 +75,12 @@ static void test_typo_distances(void **state)
     expect_lookalike("jreasx.com", "ekinet", "typo");          /* one edit, 6 letters */
     expect_clean("jrexsx.com");                                 /* two edits, 6 letters */
     expect_lookalike("vpasss.com", "smbc_card", "typo");       /* insertion beats the bare token */
-    expect_lookalike("xsmbc-card.xyz", "smbc_card", "typo");   /* insertion in front */
+    expect_lookalike("jreas.com", "ekinet", "typo");           /* deletion at the end */
+    expect_clean("reast.com");                                  /* the first letter dropped: a word */
+    expect_clean("xjreast.com");                                /* or another put in front */
+    expect_clean("greast.com");                                 /* or changed */
+    expect_clean("vpas.com");                                   /* four letters: too short to judge */
+    expect_lookalike("xsmbc-card.xyz", "smbc_card", "brand_token");   /* not a typo, but the token */
     expect_lookalike("smbc-cardxyz1.xyz", "smbc_card", "brand_token");   /* too far for a typo: a token */
 }
 
