@@ -107,11 +107,25 @@ bool mk_origin_speaks_for_from(const mk_facts *f, const mk_catalog *cat)
     return relayed;
 }
 
+/* imakenews.net and imakenews.com, example.co.uk and example.com: one name
+ * of five letters or more under two suffixes is one organisation's. Not for
+ * a brand's name (the catalog knows which of its domains are its own), and not
+ * for short names, which unrelated owners share (mail.com, mail.ru). */
+static bool same_name_other_suffix(const mk_catalog *cat, const char *a, const char *b)
+{
+    size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+    if (la != lb || la < 5 || strncmp(a, b, la) != 0)
+        return false;
+    return !mk_catalog_brand_owning(cat, a) && !mk_catalog_brand_owning(cat, b);
+}
+
 bool mk_org_same(const mk_catalog *cat, const char *a, const char *b)
 {
     if (!a || !b || !*a || !*b)
         return false;
     if (strcmp(a, b) == 0)
+        return true;
+    if (same_name_other_suffix(cat, a, b))
         return true;
     /* A group domain (jreast.co.jp) may belong to several brands: any brand listing both counts. */
     for (size_t i = 0; i < cat->n_brands; i++) {

@@ -144,6 +144,20 @@ static void test_url_report(void **state)
     json_decref(r);
 }
 
+/* One organisation: the same name of five letters or more under two suffixes,
+ * unless a brand owns the name; or two official domains of one brand. */
+static void test_org_same(void **state)
+{
+    (void)state;
+    assert_true(mk_org_same(&fixture_cat, "imakenews.net", "imakenews.com"));
+    assert_true(mk_org_same(&fixture_cat, "harborbooks.co.uk", "harborbooks.com"));
+    assert_true(mk_org_same(&fixture_cat, "smbc.co.jp", "vpass.ne.jp"));          /* one brand's two domains */
+    assert_false(mk_org_same(&fixture_cat, "mail.com", "mail.ru"));               /* short names are shared */
+    assert_false(mk_org_same(&fixture_cat, "eki-net.com", "eki-net.shop"));      /* a brand's name elsewhere */
+    assert_false(mk_org_same(&fixture_cat, "harborbooks.net", "harborbook.net"));
+    assert_false(mk_org_same(&fixture_cat, "", "example.com"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +165,7 @@ int main(void)
         cmocka_unit_test(test_genuine_newsletter),
         cmocka_unit_test(test_sender_own_redirect_showing_brand),
         cmocka_unit_test(test_url_report),
+        cmocka_unit_test(test_org_same),
     };
     return cmocka_run_group_tests(tests, setup_catalog, teardown_catalog);
 }
