@@ -68,7 +68,7 @@ bool mk_name_is_from_org(const mk_facts *f, const mk_catalog *cat, const char *n
     if (mk_catalog_is_customer_host(cat, name))
         return false;
     char *reg = mk_domain_registrable(name);
-    bool same = reg && mk_org_same(cat, f->from.regdom, reg);
+    bool same = reg && mk_org_related(cat, f->from.regdom, reg);
     free(reg);
     return same;
 }
@@ -78,12 +78,12 @@ bool mk_name_is_from_org(const mk_facts *f, const mk_catalog *cat, const char *n
  * bounce domain (Return-Path) of another organisation, as mailing services use. */
 static bool relayed_by_agent(const mk_facts *f, const mk_catalog *cat, const char *origin_regdom)
 {
-    if (*f->sender.regdom && mk_org_same(cat, f->sender.regdom, origin_regdom))
+    if (*f->sender.regdom && mk_org_related(cat, f->sender.regdom, origin_regdom))
         return true;
     if (mk_is_list_domain(f->msg, origin_regdom))
         return true;
     return *f->return_path.regdom && !mk_org_same(cat, f->return_path.regdom, f->from.regdom) &&
-           mk_org_same(cat, f->return_path.regdom, origin_regdom);
+           mk_org_related(cat, f->return_path.regdom, origin_regdom);
 }
 
 bool mk_origin_speaks_for_from(const mk_facts *f, const mk_catalog *cat)
@@ -125,8 +125,6 @@ bool mk_org_same(const mk_catalog *cat, const char *a, const char *b)
         return false;
     if (strcmp(a, b) == 0)
         return true;
-    if (same_name_other_suffix(cat, a, b))
-        return true;
     /* A group domain (jreast.co.jp) may belong to several brands: any brand listing both counts. */
     for (size_t i = 0; i < cat->n_brands; i++) {
         const mk_strlist *d = &cat->brands[i].domains;
@@ -134,6 +132,11 @@ bool mk_org_same(const mk_catalog *cat, const char *a, const char *b)
             return true;
     }
     return false;
+}
+
+bool mk_org_related(const mk_catalog *cat, const char *a, const char *b)
+{
+    return mk_org_same(cat, a, b) || (a && b && same_name_other_suffix(cat, a, b));
 }
 
 /* The signing domain of the "dkim=pass" clause starting at p, or NULL. */

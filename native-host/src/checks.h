@@ -18,8 +18,14 @@ void mk_checks_online(const mk_facts *facts, const mk_catalog *cat, mk_findings 
 void mk_checks_run(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);
 
 /* Shared by the families (checks.c): two registrable domains belong to one
- * organisation when they are equal or both are official domains of one brand. */
+ * organisation when they are equal or both are official domains of one brand.
+ * This is what authentication alignment and Reply-To / Return-Path accept. */
 bool mk_org_same(const mk_catalog *cat, const char *regdom_a, const char *regdom_b);
+/* mk_org_same, or one name of five letters or more under two suffixes that no
+ * brand owns (imakenews.net, imakenews.com): good enough to say which servers
+ * send for an organisation, never to authenticate it (an impostor can register
+ * the name under another suffix, as business e-mail fraud does for replies). */
+bool mk_org_related(const mk_catalog *cat, const char *regdom_a, const char *regdom_b);
 /* True when a List-* header of m names a host of organisation regdom. */
 bool mk_is_list_domain(const mk_message *m, const char *regdom);
 /* True when a host name (HELO or rDNS) belongs to the From organisation (not a

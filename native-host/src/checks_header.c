@@ -148,7 +148,7 @@ static void check_party_mismatch(const mk_facts *f, const mk_catalog *cat, const
 static void check_message_id(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     if (!*f->message_id_regdom || !*f->from.regdom ||
-        mk_org_same(cat, f->from.regdom, f->message_id_regdom))
+        mk_org_related(cat, f->from.regdom, f->message_id_regdom))
         return;
     json_t *ev = json_pack("{s:s, s:s, s:s}", "message_id", f->msg->message_id, "message_id_domain",
                            f->message_id_regdom, "from_domain", f->from.regdom);

@@ -144,18 +144,21 @@ static void test_url_report(void **state)
     json_decref(r);
 }
 
-/* One organisation: the same name of five letters or more under two suffixes,
- * unless a brand owns the name; or two official domains of one brand. */
+/* One organisation: equal, or two official domains of one brand. Related as
+ * senders: also the same name of five letters or more under two suffixes,
+ * unless a brand owns the name; never for authentication or replies. */
 static void test_org_same(void **state)
 {
     (void)state;
-    assert_true(mk_org_same(&fixture_cat, "imakenews.net", "imakenews.com"));
-    assert_true(mk_org_same(&fixture_cat, "harborbooks.co.uk", "harborbooks.com"));
-    assert_true(mk_org_same(&fixture_cat, "smbc.co.jp", "vpass.ne.jp"));          /* one brand's two domains */
-    assert_false(mk_org_same(&fixture_cat, "mail.com", "mail.ru"));               /* short names are shared */
-    assert_false(mk_org_same(&fixture_cat, "eki-net.com", "eki-net.shop"));      /* a brand's name elsewhere */
-    assert_false(mk_org_same(&fixture_cat, "harborbooks.net", "harborbook.net"));
-    assert_false(mk_org_same(&fixture_cat, "", "example.com"));
+    assert_true(mk_org_same(&fixture_cat, "smbc.co.jp", "vpass.ne.jp"));         /* one brand's two domains */
+    assert_false(mk_org_same(&fixture_cat, "imakenews.net", "imakenews.com"));
+    assert_true(mk_org_related(&fixture_cat, "imakenews.net", "imakenews.com"));
+    assert_true(mk_org_related(&fixture_cat, "harborbooks.co.uk", "harborbooks.com"));
+    assert_true(mk_org_related(&fixture_cat, "smbc.co.jp", "vpass.ne.jp"));
+    assert_false(mk_org_related(&fixture_cat, "mail.com", "mail.ru"));           /* short names are shared */
+    assert_false(mk_org_related(&fixture_cat, "eki-net.com", "eki-net.shop"));   /* a brand's name elsewhere */
+    assert_false(mk_org_related(&fixture_cat, "harborbooks.net", "harborbook.net"));
+    assert_false(mk_org_related(&fixture_cat, "", "example.com"));
 }
 
 int main(void)
