@@ -3,9 +3,10 @@
  * The report is the product's public face: the add-on renders it, help desks
  * receive it exported, scripts read it. It is built in one pass from the
  * facts and findings; nothing here decides anything. Finding texts come from
- * data/findings.json in the requested locale, with {name} placeholders
- * replaced by the evidence field of that name, so the explanation a reader
- * sees names the actual domains and addresses of this message.
+ * data/findings.json in the requested locale (the variant for the
+ * evidence's "reason" when there is one), with {name} placeholders replaced
+ * by the evidence field of that name, so the explanation a reader sees names
+ * the actual domains and addresses of this message.
  */
 #include "report.h"
 
@@ -223,11 +224,24 @@ static void append_evidence_value(mk_strbuf *b, json_t *v)
     }
 }
 
+/* The texts of one field of a finding: the variant for the evidence's
+ * "reason" when findings.json has one ("variants": {reason: {field: ...}}),
+ * else the finding's own. One finding can fire for different reasons, and a
+ * sentence written for one ("a generic greeting such as {phrases}") must not
+ * be shown for another (no greeting at all). */
+static json_t *finding_texts(json_t *def, const char *field, json_t *evidence)
+{
+    const char *reason = json_string_value(json_object_get(evidence, "reason"));
+    json_t *variant = reason ? json_object_get(json_object_get(def, "variants"), reason) : NULL;
+    json_t *texts = variant ? json_object_get(variant, field) : NULL;
+    return texts ? texts : json_object_get(def, field);
+}
+
 char *mk_report_finding_text(const mk_catalog *cat, const char *id, const char *field, const char *locale,
                              json_t *evidence)
 {
     json_t *def = json_object_get(cat->findings, id);
-    json_t *texts = def ? json_object_get(def, field) : NULL;
+    json_t *texts = def ? finding_texts(def, field, evidence) : NULL;
     const char *tmpl = texts ? json_string_value(json_object_get(texts, locale)) : NULL;
     if (!tmpl)
         return mk_xstrdup(id);

@@ -51,6 +51,14 @@ def check_findings():
                     problems.append(f"finding {fid}: {key}.{lang} missing")
         if not 0 < d.get("points", 0) <= 100:
             problems.append(f"finding {fid}: points out of range")
+        # Variants (texts for one evidence "reason") replace title or detail in both languages.
+        for reason, variant in d.get("variants", {}).items():
+            if not variant or set(variant) - {"title", "detail"}:
+                problems.append(f"finding {fid}: variant {reason} must give title and/or detail only")
+            for key, texts in variant.items():
+                for lang in ("ja", "en"):
+                    if not texts.get(lang):
+                        problems.append(f"finding {fid}: variant {reason} {key}.{lang} missing")
     return len(findings)
 
 
