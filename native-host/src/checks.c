@@ -91,12 +91,14 @@ bool mk_origin_speaks_for_from(const mk_facts *f, const mk_catalog *cat)
     if (f->hops.origin < 0 || !*f->from.regdom)
         return false;
     const mk_hop *h = &f->hops.v[f->hops.origin];
-    /* The rDNS name was recorded by the trusted server; HELO only counts when
-     * no reverse name exists to contradict it. */
+    /* The rDNS name was recorded by the trusted server. The HELO only counts
+     * when that server wrote down no reverse name at all (some do not look it
+     * up); "unknown" means the address has none, and a host without a name
+     * that greets with the sender's domain is making a claim, not proving it. */
     bool rdns_known = *h->rdns && strcmp(h->rdns, "unknown") != 0;
     if (mk_name_is_from_org(f, cat, h->rdns))
         return true;
-    if (!rdns_known && mk_name_is_from_org(f, cat, h->helo))
+    if (!*h->rdns && mk_name_is_from_org(f, cat, h->helo))
         return true;
     const char *name = rdns_known ? h->rdns : h->helo;
     if (!*name || mk_ip_is_literal(name) || mk_catalog_is_customer_host(cat, name))
