@@ -11,13 +11,14 @@
  *               or, for IDN labels, equal UTS #39 skeletons (ICU);
  *   idn         an IDN label that spells a brand's name ("えきねっと.com");
  *   typo        Damerau-Levenshtein distance 1 from an official label of at
- *               least 5 characters, or 2 for labels of 8 or more; shorter
- *               labels ("au", "jcb", "ana") are one keystroke from thousands
- *               of genuine names, so they only match through tokens. The
- *               host's label must also have 5 characters or more and keep
- *               the official label's first letter: readers anchor on it, and
- *               a dropped or changed first letter turns brand labels into
- *               everyday names (mail.ru, email.com, cloud.de, mobile.de);
+ *               least 6 characters, or 2 for labels of 8 or more; shorter
+ *               labels ("au", "jcb", "monex") are one keystroke from
+ *               thousands of genuine names ("money"), so they only match
+ *               through tokens. The host's label must also have 6 characters
+ *               or more and keep the official label's first letter: readers
+ *               anchor on it, and a dropped or changed first letter turns
+ *               brand labels into everyday names (email.com, cloud.de,
+ *               mobile.de);
  *   brand_token a brand token with words, digits or hyphens added
  *               ("eki-net-memoryless", "smbc-card1", "aeon-xxx").
  *
@@ -160,7 +161,7 @@ static void consider(candidate *best, const mk_brand *brand, const char *officia
 
 static bool typo_close(const char *label, size_t len, const mk_official_label *o)
 {
-    if (o->len < 5 || len < 5 || len + 2 < o->len || o->len + 2 < len || label[0] != o->label[0] ||
+    if (o->len < 6 || len < 6 || len + 2 < o->len || o->len + 2 < len || label[0] != o->label[0] ||
         strcmp(label, o->label) == 0)
         return false;
     int limit = o->len >= 8 ? 2 : 1;   /* the labels differ, so the distance is at least 1 */

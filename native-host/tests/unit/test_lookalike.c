@@ -64,7 +64,7 @@ static void test_genuine_hosts(void **state)
     expect_lookalike("eki-net.web.app", "ekinet", "brand_token");   /* ...but not under a hosting platform */
 }
 
-/* Edit distance: 1 for labels of 5 to 7 letters, 2 from 8 letters on, and
+/* Edit distance: 1 for labels of 6 or 7 letters, 2 from 8 letters on, and
  * adjacent transpositions count as one edit; the first letter stays. */
 static void test_typo_distances(void **state)
 {
@@ -74,8 +74,9 @@ static void test_typo_distances(void **state)
     expect_clean("smbx-caxdz.xyz");                             /* three edits */
     expect_lookalike("jreasx.com", "ekinet", "typo");          /* one edit, 6 letters */
     expect_clean("jrexsx.com");                                 /* two edits, 6 letters */
-    expect_lookalike("vpasss.com", "smbc_card", "typo");       /* insertion beats the bare token */
-    expect_lookalike("jreas.com", "ekinet", "typo");           /* deletion at the end */
+    expect_lookalike("vpasss.com", "smbc_card", "brand_token"); /* vpass is too short for typos: a token */
+    expect_lookalike("jreastt.com", "ekinet", "typo");         /* insertion at the end */
+    expect_clean("jreas.com");                                  /* five letters: too short to judge */
     expect_clean("reast.com");                                  /* the first letter dropped: a word */
     expect_clean("xjreast.com");                                /* or another put in front */
     expect_clean("greast.com");                                 /* or changed */
