@@ -158,8 +158,9 @@ fuzz_target() {
     local limit="-max_total_time=$time_s"
     [ "$runs" != "-1" ] && limit="-runs=$runs"
     [ "${FUZZ_KEEP_GOING:-0}" = 1 ] && limit="$limit -fork=1 -ignore_crashes=1 -ignore_timeouts=1"
-    local status=0 started
+    local status=0 started commit
     started=$(date +%s)
+    commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo -)   # what the binary was built from
     "$build/fuzz_$name" $(common_flags) -max_len="$(max_len_for "$name")" $limit -artifact_prefix="$art" \
         "${seeds[@]}" >"$log" 2>&1 || status=$?
     local execs secs
@@ -172,8 +173,7 @@ fuzz_target() {
     finished=$(date -u +%FT%TZ)
     printf '%s\t%s\t%s\t%s\n' "$name" "${execs:-0}" "$secs" "$finished" >>"$stats"
     if [ "$secs" -ge 60 ]; then
-        printf '%s\t%s\t%s\t%s\t%s\n' "$name" "${execs:-0}" "$secs" "$finished" \
-            "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo -)" >>"$ledger"
+        printf '%s\t%s\t%s\t%s\t%s\n' "$name" "${execs:-0}" "$secs" "$finished" "$commit" >>"$ledger"
     fi
     keep_artifacts "$name" "$art"
     if [ "$status" -eq 72 ]; then
