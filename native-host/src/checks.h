@@ -38,7 +38,7 @@ bool mk_origin_speaks_for_from(const mk_facts *facts, const mk_catalog *cat);
  * or DKIM passed for a signing domain of the From organisation. */
 bool mk_from_authenticated(const mk_facts *facts, const mk_catalog *cat);
 /* True when the subject or body presses the reader (checks_wording.c): an
- * urgency phrase, or a request for credentials. */
+ * urgency phrase, or requests for credentials in two forms. */
 bool mk_wording_presses(const mk_facts *facts, const mk_catalog *cat);
 
 #endif

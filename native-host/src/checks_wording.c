@@ -28,18 +28,16 @@ static json_t *matched_phrases(const mk_strlist *phrases, const mk_pairset *pair
     return found;
 }
 
-static bool any_phrase(const mk_strlist *phrases, const mk_facts *f)
-{
-    for (size_t i = 0; i < phrases->n; i++)
-        if (mk_pairset_may_contain(f->text_pairs, phrases->v[i]) &&
-            (mk_text_contains(f->body_folded, phrases->v[i]) || mk_text_contains(f->subject_folded, phrases->v[i])))
-            return true;
-    return false;
-}
-
+/* As check_phrase_families judges it: one urgency phrase, or requests for
+ * credentials in two forms ("click here" alone is everyday wording). */
 bool mk_wording_presses(const mk_facts *f, const mk_catalog *cat)
 {
-    return any_phrase(&cat->phrases.urgency, f) || any_phrase(&cat->phrases.credential, f);
+    json_t *urgent = matched_phrases(&cat->phrases.urgency, f->text_pairs, f->body_folded, f->subject_folded);
+    json_t *creds = matched_phrases(&cat->phrases.credential, f->text_pairs, f->body_folded, f->subject_folded);
+    bool presses = json_array_size(urgent) > 0 || json_array_size(creds) >= 2;
+    json_decref(urgent);
+    json_decref(creds);
+    return presses;
 }
 
 /* A claim made by the sender's name, address or subject, not merely a brand the body talks about. */
