@@ -164,8 +164,27 @@ static void check_salutation(const mk_facts *f, const mk_catalog *cat, mk_findin
     free(window);
 }
 
+/* A subject or sender name spelt in disguised letters (textnorm.h). Three
+ * letters make a word; a single styled initial is decoration. */
+#define DISGUISED_MIN 3
+
+static void check_disguised(const mk_facts *f, mk_findings *out)
+{
+    const char *where = NULL, *text = NULL;
+    if (mk_text_disguised_letters(f->msg->subject) >= DISGUISED_MIN) {
+        where = "subject";
+        text = f->msg->subject;
+    } else if (mk_text_disguised_letters(f->msg->from.name) >= DISGUISED_MIN) {
+        where = "display_name";
+        text = f->msg->from.name;
+    }
+    if (where)
+        mk_findings_add(out, "disguised_letters", json_pack("{s:s, s:s}", "reason", where, "text", text));
+}
+
 void mk_checks_wording(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     check_salutation(f, cat, out);
     check_phrase_families(f, cat, out);
+    check_disguised(f, out);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
+#include <unicode/utf8.h>
 #include <unicode/unorm2.h>
 #include <unicode/uspoof.h>
 #include <unicode/ustring.h>
@@ -94,6 +95,12 @@ static int32_t fold_kana_and_space(UChar *u, int32_t len)
             in_space = true;
             continue;
         }
+        /* Marks stacked on Latin letters ("D͓̽H͓̽L͓̽") are decoration meant to
+         * break words for filters; a reader sees the letters, so do we. */
+        int8_t type = u_charType(c);
+        if ((type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK) && w > 0 && u[w - 1] < 0x80 &&
+            u_isalpha(u[w - 1]))
+            continue;
         in_space = false;
         u[w++] = c;
     }
@@ -173,4 +180,43 @@ bool mk_text_contains(const char *text, const char *needle)
         return true;
     }
     return false;
+}
+
+size_t mk_text_disguised_letters(const char *utf8)
+{
+    if (!utf8)
+        return 0;
+    const uint8_t *s = (const uint8_t *)utf8;
+    int32_t len = (int32_t)strnlen(utf8, INT32_MAX), i = 0;
+    size_t count = 0;
+    UChar32 prev = 0;
+    bool prev_marked = false;   /* the letter before has already been counted */
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfc = unorm2_getNFCInstance(&err);
+    if (U_FAILURE(err))
+        nfc = NULL;
+    while (i < len) {
+        UChar32 c;
+        U8_NEXT(s, i, len, c);
+        if (c < 0) {
+            prev = 0;
+            continue;
+        }
+        if (c >= 0x1D400 && c <= 0x1D7FF && u_isalnum(c)) {
+            count++;
+            prev_marked = false;
+        } else if (u_charType(c) == U_NON_SPACING_MARK || u_charType(c) == U_ENCLOSING_MARK) {
+            /* An accent that composes with its letter (e + U+0301 = é, text in
+             * NFD form) is spelling; a mark that composes with nothing is not. */
+            if (prev < 0x80 && u_isalpha(prev) && !prev_marked && (!nfc || unorm2_composePair(nfc, prev, c) < 0)) {
+                count++;
+                prev_marked = true;
+            }
+            continue;   /* marks do not replace the letter they sit on */
+        } else {
+            prev_marked = false;
+        }
+        prev = c;
+    }
+    return count;
 }

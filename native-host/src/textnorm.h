@@ -2,8 +2,9 @@
  *
  * Phishing text writes the same word in full-width or half-width forms, in
  * katakana or hiragana, in any case. mk_text_fold() applies NFKC case folding
- * (ICU), maps katakana to hiragana, and collapses runs of white space (including
- * U+3000) to one ASCII space. mk_text_skeleton() gives the UTS #39 confusable
+ * (ICU), maps katakana to hiragana, collapses runs of white space (including
+ * U+3000) to one ASCII space, and drops combining marks stacked on Latin
+ * letters ("D͓̽H͓̽L͓̽" reads as "dhl"). mk_text_skeleton() gives the UTS #39 confusable
  * skeleton (ICU uspoof) so that "pаypal" with a Cyrillic a compares equal to
  * "paypal". Both return allocated UTF-8 and accept invalid UTF-8 (replaced).
  */
@@ -19,5 +20,11 @@ char *mk_text_skeleton(const char *utf8);
 /* True when folded text contains folded needle. ASCII-alphanumeric needles
  * must sit on word boundaries ("apple" does not match "pineapple"). */
 bool mk_text_contains(const char *folded_text, const char *folded_needle);
+
+/* Letters written to slip past word filters while a reader still reads them:
+ * Mathematical Alphanumeric Symbols ("𝐔𝐦𝐟𝐫𝐚𝐠𝐞") and Latin letters loaded with
+ * combining marks ("P͓̽l͓̽e͓̽a͓̽s͓̽e͓̽"). Counts such letters in UTF-8 text (invalid
+ * bytes are skipped); Japanese text, full-width letters and emoji count zero. */
+size_t mk_text_disguised_letters(const char *utf8);
 
 #endif

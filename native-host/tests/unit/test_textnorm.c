@@ -65,9 +65,26 @@ static void test_skeleton_confusables(void **state)
     free(d);
 }
 
+/* Letters disguised to slip past word filters, and what is ordinary text. */
+static void test_disguised_letters(void **state)
+{
+    (void)state;
+    assert_int_equal(mk_text_disguised_letters("\U0001D414\U0001D426\U0001D41F\U0001D42B"), 4);   /* 𝐔𝐦𝐟𝐫 */
+    assert_int_equal(mk_text_disguised_letters("P\u0353\u033Dl\u0353\u033De\u0353\u033D"), 3);  /* P͓̽l͓̽e͓̽ */
+    assert_int_equal(mk_text_disguised_letters("Promoc\u0327a\u0303o"), 0);   /* NFD accents are spelling */
+    assert_int_equal(mk_text_disguised_letters("【重要】お知らせ ＳＭＢＣカード"), 0);
+    assert_int_equal(mk_text_disguised_letters("Sale \U0001F389 today"), 0);
+    assert_int_equal(mk_text_disguised_letters("caf\xC3"), 0);                  /* invalid UTF-8 */
+    assert_int_equal(mk_text_disguised_letters(NULL), 0);
+    assert_fold("D\u0353\u033DH\u0353\u033DL\u0353\u033D Express", "dhl express");
+    assert_fold("\U0001D403\U0001D407\U0001D40B", "dhl");                    /* 𝐃𝐇𝐋 */
+    assert_fold("Promoc\u0327a\u0303o", "promoção");                          /* composed, kept */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_disguised_letters),
         cmocka_unit_test(test_fold_width_case_kana),
         cmocka_unit_test(test_fold_invalid_utf8),
         cmocka_unit_test(test_contains_word_boundaries),
