@@ -3,7 +3,9 @@
  * A reader decides who wrote a mail from, in order, the sender's name, the
  * subject, the address, and only then the body. We follow that order: the
  * display name and the subject are matched against every brand's folded names
- * (the longest name wins, so 三井住友カード beats 三井住友); then the From
+ * (the longest name wins, so 三井住友カード beats 三井住友), and the display name
+ * and 【tags】 of the subject also against the short sender names ("au",
+ * "ETC") that would be noise in running text; then the From
  * domain, when it is a brand's official domain; then the body, where a brand
  * must be named repeatedly near the top before we believe the message speaks
  * for it (a newsletter that mentions Apple once does not claim to be Apple).
@@ -37,6 +39,44 @@ static brand_match match_longest(const mk_catalog *cat, const char *text)
             if (len > best.len && mk_text_contains(text, b->names.v[j])) {
                 best.brand = b;
                 best.name = b->names.v[j];
+                best.len = len;
+            }
+        }
+    }
+    return best;
+}
+
+/* True when a sender name (see catalog.h) stands on its own in text: the
+ * whole text, or set off by non-ASCII text or brackets on both sides
+ * ("ETCメッセージ", "【au】お支払い"), never inside an ASCII phrase ("Line
+ * Smith", "[ups-users]"), where such short words are something else. */
+static bool sender_name_in(const char *text, const char *name)
+{
+    static const char delimiters[] = "[]()<>:|/";
+    size_t n = strlen(name);
+    for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
+        unsigned char before = p > text ? (unsigned char)p[-1] : 0, after = (unsigned char)p[n];
+        bool left = before == 0 || before >= 0x80 || strchr(delimiters, before);
+        bool right = after == 0 || after >= 0x80 || strchr(delimiters, after);
+        if (left && right)
+            return true;
+    }
+    return false;
+}
+
+/* The brand whose sender name stands in text (longest wins), if any. */
+static brand_match match_sender_name(const mk_catalog *cat, const char *text)
+{
+    brand_match best = {0};
+    if (!text || !*text)
+        return best;
+    for (size_t i = 0; i < cat->n_brands; i++) {
+        const mk_brand *b = &cat->brands[i];
+        for (size_t j = 0; j < b->sender_names.n; j++) {
+            size_t len = strlen(b->sender_names.v[j]);
+            if (len > best.len && sender_name_in(text, b->sender_names.v[j])) {
+                best.brand = b;
+                best.name = b->sender_names.v[j];
                 best.len = len;
             }
         }
@@ -150,6 +190,8 @@ static void set_claim(mk_facts *f, const mk_brand *b, const char *source, const 
 void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
 {
     brand_match m = match_name(cat, f->from_name_folded);
+    if (!m.brand)
+        m = match_sender_name(cat, f->from_name_folded);
     if (m.brand) {
         set_claim(f, m.brand, "display_name", f->msg->from.name);
         return;
@@ -169,6 +211,11 @@ void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
     if (m.brand) {
         bool tagged = in_sender_tag(f->subject_folded, m.name);
         set_claim(f, m.brand, tagged ? "subject_tag" : "subject", f->msg->subject);
+        return;
+    }
+    m = match_sender_name(cat, f->subject_folded);
+    if (m.brand && in_sender_tag(f->subject_folded, m.name)) {
+        set_claim(f, m.brand, "subject_tag", f->msg->subject);
         return;
     }
     /* A gmail.com or docomo.ne.jp address is a person, not Google or docomo. */

@@ -131,6 +131,7 @@ static bool read_brand(load_state *st, json_t *b, mk_brand *out)
     out->country = mk_xstrdup(country ? country : "");
     out->kind = mk_xstrdup(kind ? kind : "other");
     if (!read_strings(st, json_object_get(b, "names"), FOLD, &out->names, id) ||
+        !read_strings(st, json_object_get(b, "sender_names"), FOLD, &out->sender_names, id) ||
         !read_strings(st, json_object_get(b, "domains"), LOWER, &out->domains, id) ||
         !read_strings(st, json_object_get(b, "tokens"), LOWER, &out->tokens, id) ||
         !read_strings(st, json_object_get(b, "customer_zones"), LOWER, &out->customer_zones, id) ||
@@ -313,6 +314,7 @@ void mk_brand_free(mk_brand *b)
     free(b->country);
     free(b->kind);
     mk_strlist_free(&b->names);
+    mk_strlist_free(&b->sender_names);
     mk_strlist_free(&b->domains);
     mk_strlist_free(&b->tokens);
     mk_strlist_free(&b->customer_zones);

@@ -28,6 +28,9 @@ typedef struct mk_brand {
     char *country;       /* ISO 3166 alpha-2 home country, "" for global brands */
     char *kind;          /* bank, card, rail, carrier, ecommerce, hosting, government, ... */
     mk_strlist names;    /* folded names users see (kanji, kana, romaji, English, abbreviations) */
+    mk_strlist sender_names; /* folded names too common in running text to look for there ("au",
+                                "LINE", "ETC"): they claim the brand only as a sender's display
+                                name or inside a 【tag】 at the head of the subject */
     mk_strlist domains;  /* official registrable domains, lower-case ASCII */
     mk_strlist tokens;   /* lower-case ASCII tokens that lookalike hosts reuse ("eki-net", "smbc") */
     mk_strlist customer_zones; /* zones whose names belong to the brand's customers, not the brand

@@ -37,6 +37,11 @@ def check_brands():
         for z in b.get("customer_zones", []):
             if not any(z == d or z.endswith("." + d) for d in b["domains"]):
                 problems.append(f"{bid}: customer zone {z} is not under its domains")
+        for n in b.get("sender_names", []):
+            # Sender names are short ASCII words matched only where they stand alone
+            # (brand.c); a non-ASCII one would match inside other words (イオン in ライオン).
+            if not re.match(r"^[A-Za-z][A-Za-z0-9]{1,9}$", n):
+                problems.append(f"{bid}: sender name {n!r} must be one short ASCII word")
         if b.get("country") and not re.match(r"^[A-Z]{2}$", b["country"]):
             problems.append(f"{bid}: country {b['country']!r} is not ISO alpha-2")
     return len(brands)
