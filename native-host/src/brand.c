@@ -26,24 +26,34 @@ typedef struct brand_match {
     size_t len;
 } brand_match;
 
-/* Longest brand name contained in text. */
-static brand_match match_longest(const mk_catalog *cat, const char *text)
+static bool sender_name_in(const char *text, const char *name);
+
+/* Longest brand name contained in text: among the names, or with sender set
+ * among the sender names where they stand alone (sender_name_in). */
+static brand_match longest_of(const mk_catalog *cat, const char *text, bool sender)
 {
     brand_match best = {0};
     if (!text || !*text)
         return best;
     for (size_t i = 0; i < cat->n_brands; i++) {
         const mk_brand *b = &cat->brands[i];
-        for (size_t j = 0; j < b->names.n; j++) {
-            size_t len = strlen(b->names.v[j]);
-            if (len > best.len && mk_text_contains(text, b->names.v[j])) {
+        const mk_strlist *list = sender ? &b->sender_names : &b->names;
+        for (size_t j = 0; j < list->n; j++) {
+            size_t len = strlen(list->v[j]);
+            if (len > best.len &&
+                (sender ? sender_name_in(text, list->v[j]) : mk_text_contains(text, list->v[j]))) {
                 best.brand = b;
-                best.name = b->names.v[j];
+                best.name = list->v[j];
                 best.len = len;
             }
         }
     }
     return best;
+}
+
+static brand_match match_longest(const mk_catalog *cat, const char *text)
+{
+    return longest_of(cat, text, false);
 }
 
 /* True when a sender name (see catalog.h) stands on its own in text: the
@@ -67,21 +77,7 @@ static bool sender_name_in(const char *text, const char *name)
 /* The brand whose sender name stands in text (longest wins), if any. */
 static brand_match match_sender_name(const mk_catalog *cat, const char *text)
 {
-    brand_match best = {0};
-    if (!text || !*text)
-        return best;
-    for (size_t i = 0; i < cat->n_brands; i++) {
-        const mk_brand *b = &cat->brands[i];
-        for (size_t j = 0; j < b->sender_names.n; j++) {
-            size_t len = strlen(b->sender_names.v[j]);
-            if (len > best.len && sender_name_in(text, b->sender_names.v[j])) {
-                best.brand = b;
-                best.name = b->sender_names.v[j];
-                best.len = len;
-            }
-        }
-    }
-    return best;
+    return longest_of(cat, text, true);
 }
 
 /* Text with every space removed: "東 京 電 力" and "E T C" are written to slip
