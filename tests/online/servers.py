@@ -246,6 +246,15 @@ def finding_ids(report):
     return [f["id"] for f in report.get("findings", [])]
 
 
+def conclude(failures, checks):
+    """Prints each failure and the closing "N passed, N failed" line; returns the exit status."""
+    for f in failures:
+        print("FAIL", f)
+    failed = min(len(failures), checks)
+    print(f"{checks - failed} passed, {failed} failed")
+    return 1 if failures else 0
+
+
 def finding(report, fid):
     for f in report.get("findings", []):
         if f["id"] == fid:

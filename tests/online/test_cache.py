@@ -4,7 +4,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import SEED_DNS, Dnsmasq, Rdap, Whois, analyze, finding_ids, mekiki  # noqa: E402
+from servers import SEED_DNS, Dnsmasq, Rdap, Whois, analyze, conclude, finding_ids, mekiki  # noqa: E402
 
 
 def main():
@@ -36,9 +36,7 @@ def main():
         dns.stop()
         rdap.stop()
         whois.stop()
-    for f in failures:
-        print("FAIL", f)
-    sys.exit(1 if failures else 0)
+    sys.exit(conclude(failures, 3))   # one check per fixture message
 
 
 if __name__ == "__main__":

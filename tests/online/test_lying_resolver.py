@@ -6,7 +6,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import Dnsmasq, Rdap, analyze, finding_ids, mekiki  # noqa: E402
+from servers import Dnsmasq, Rdap, analyze, conclude, finding_ids, mekiki  # noqa: E402
 
 
 def main():
@@ -29,10 +29,7 @@ def main():
     finally:
         dns.stop()
         rdap.stop()
-    for f in failures:
-        print("FAIL", f)
-    print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
-    return 1 if failures else 0
+    return conclude(failures, 1)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import SEED_DNS, Dnsmasq, Rdap, Whois, mekiki  # noqa: E402
+from servers import SEED_DNS, Dnsmasq, Rdap, Whois, conclude, mekiki  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -55,10 +55,7 @@ def main():
         dns.stop()
         rdap.stop()
         whois.stop()
-    for f in failures:
-        print("FAIL", f)
-    print(f"{3 - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return conclude(failures, 3)
 
 
 if __name__ == "__main__":
