@@ -221,19 +221,24 @@ static bool has_jis_escape(const char *bytes, size_t len)
 /* glibc loads a gconv module on iconv_open and may unload it on iconv_close,
  * which made a fresh descriptor per conversion cost more than the conversion
  * itself. Each thread therefore keeps its open descriptors (a handful of
- * charsets in practice) and resets one before reuse; a thread-exit
- * destructor closes them. */
-#define ICONV_CACHE_SIZE 12
+ * charsets in practice, a few dozen under hostile labels: uchardet alone
+ * names about forty) and resets one before reuse; a thread-exit
+ * destructor closes them. When the cache is full the least recently used
+ * descriptor goes, so the handful that every guess uses (CP932, EUC-JP-MS,
+ * GBK, UTF-8) stay open however many rare labels pass through. */
+#define ICONV_CACHE_SIZE 48
 
 typedef struct {
     char from[MAX_LABEL];
     char to[16];
     iconv_t cd;
+    unsigned long used;   /* clock value of the last use */
 } iconv_slot;
 
 typedef struct {
     iconv_slot slots[ICONV_CACHE_SIZE];
-    size_t n, next_evict;
+    size_t n;
+    unsigned long clock;
 } iconv_cache;
 
 static pthread_key_t iconv_key;
@@ -265,6 +270,7 @@ static iconv_t cached_iconv(const char *to, const char *from)
     for (size_t i = 0; i < c->n; i++)
         if (strcasecmp(c->slots[i].from, from) == 0 && strcmp(c->slots[i].to, to) == 0) {
             iconv(c->slots[i].cd, NULL, NULL, NULL, NULL);
+            c->slots[i].used = ++c->clock;
             return c->slots[i].cd;
         }
     if (strlen(from) >= MAX_LABEL || strlen(to) >= sizeof c->slots[0].to)
@@ -276,13 +282,16 @@ static iconv_t cached_iconv(const char *to, const char *from)
     if (c->n < ICONV_CACHE_SIZE) {
         slot = &c->slots[c->n++];
     } else {
-        slot = &c->slots[c->next_evict];
-        c->next_evict = (c->next_evict + 1) % ICONV_CACHE_SIZE;
+        slot = &c->slots[0];
+        for (size_t i = 1; i < ICONV_CACHE_SIZE; i++)
+            if (c->slots[i].used < slot->used)
+                slot = &c->slots[i];
         iconv_close(slot->cd);
     }
     strcpy(slot->from, from);
     strcpy(slot->to, to);
     slot->cd = cd;
+    slot->used = ++c->clock;
     return cd;
 }
 
@@ -296,31 +305,26 @@ static size_t append_iconv(mk_strbuf *out, const char *bytes, size_t len, const 
     size_t errors = 0, start = out->len;
     char *in = (char *)bytes;
     size_t in_left = len;
-    size_t room = len + len / 2 + 16;
     while (in_left > 0) {
-        if (out->cap - out->len < room + 1) {
-            out->cap = out->len + room + 1;
-            out->data = mk_xrealloc(out->data, out->cap);
-        }
+        /* Room for what is left at 1.5 output bytes per input byte; when a
+         * charset needs more, E2BIG leaves the buffer full and the next
+         * reserve doubles it. Sized by what is left, not by the whole input,
+         * so the replacement characters of a long run of errors do not cost
+         * a reallocation each. */
+        mk_strbuf_reserve(out, in_left + in_left / 2 + 16);
         char *o = out->data + out->len;
         size_t o_left = out->cap - out->len - 1;
         size_t r = iconv(cd, &in, &in_left, &o, &o_left);
         out->len = (size_t)(o - out->data);
         out->data[out->len] = '\0';
-        if (r != (size_t)-1)
-            break;
-        if (errno == E2BIG) {
-            room = room * 2;
-        } else if (errno == EILSEQ) {
-            mk_strbuf_append(out, REPLACEMENT, 3);
-            errors++;
-            in++;
-            in_left--;
-        } else {   /* EINVAL: the input ends inside a character */
-            mk_strbuf_append(out, REPLACEMENT, 3);
-            errors++;
-            break;
-        }
+        if (r != (size_t)-1 || errno == E2BIG)
+            continue;
+        mk_strbuf_append(out, REPLACEMENT, 3);
+        errors++;
+        if (errno != EILSEQ)
+            break;   /* EINVAL: the input ends inside a character */
+        in++;
+        in_left--;
     }
     /* iconv passes NUL through; callers need C strings. */
     if (out->len > start && memchr(out->data + start, '\0', out->len - start)) {

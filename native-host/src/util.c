@@ -153,7 +153,15 @@ void mk_strbuf_puts(mk_strbuf *b, const char *s)
 
 void mk_strbuf_putc(mk_strbuf *b, char c)
 {
-    mk_strbuf_append(b, &c, 1);
+    if (b->len + 1 >= b->cap)
+        strbuf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+void mk_strbuf_reserve(mk_strbuf *b, size_t extra)
+{
+    strbuf_reserve(b, extra);
 }
 
 void mk_strbuf_printf(mk_strbuf *b, const char *fmt, ...)
