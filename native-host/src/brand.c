@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "facts.h"
+#include "pairset.h"
 #include "textnorm.h"
 #include "util.h"
 
@@ -35,12 +36,14 @@ static brand_match longest_of(const mk_catalog *cat, const char *text, bool send
     brand_match best = {0};
     if (!text || !*text)
         return best;
+    mk_pairset pairs = {0};   /* rules out most names before any search */
+    mk_pairset_add(&pairs, text);
     for (size_t i = 0; i < cat->n_brands; i++) {
         const mk_brand *b = &cat->brands[i];
         const mk_strlist *list = sender ? &b->sender_names : &b->names;
         for (size_t j = 0; j < list->n; j++) {
             size_t len = strlen(list->v[j]);
-            if (len > best.len &&
+            if (len > best.len && mk_pairset_may_contain(&pairs, list->v[j]) &&
                 (sender ? sender_name_in(text, list->v[j]) : mk_text_contains(text, list->v[j]))) {
                 best.brand = b;
                 best.name = list->v[j];

@@ -390,7 +390,9 @@ const mk_brand *mk_catalog_brand_owning(const mk_catalog *cat, const char *regdo
 {
     if (!regdom || !*regdom)
         return NULL;
-    for (size_t i = 0; i < cat->n_brands; i++)
+    if (cat->lookalike_index)
+        return mk_lookalike_index_owner(cat->lookalike_index, regdom);
+    for (size_t i = 0; i < cat->n_brands; i++)   /* a catalog built by hand */
         if (mk_strlist_contains(&cat->brands[i].domains, regdom))
             return &cat->brands[i];
     return NULL;

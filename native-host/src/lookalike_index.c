@@ -3,7 +3,9 @@
  * Built in three passes over the catalog: count the official domains, fill
  * one entry per domain (label, fold, skeleton) with each brand's entries
  * contiguous, then gather labels and tokens into a sorted, de-duplicated
- * array for the "is this label a brand's own name" question.
+ * array for the "is this label a brand's own name" question. A last array
+ * points at the entries sorted by their whole official domain, ties in
+ * catalog order, for "who owns this domain".
  */
 #include "lookalike_index.h"
 
@@ -69,6 +71,22 @@ static void sort_unique(mk_lookalike_index *ix)
     ix->n_names = kept;
 }
 
+/* By official domain; equal domains keep catalog order, which is entry order. */
+static int compare_by_domain(const void *a, const void *b)
+{
+    const mk_official_label *x = *(const mk_official_label *const *)a, *y = *(const mk_official_label *const *)b;
+    int c = strcmp(x->official, y->official);
+    return c ? c : (x > y) - (x < y);
+}
+
+static void sort_by_domain(mk_lookalike_index *ix)
+{
+    ix->by_domain = mk_xcalloc(ix->n_labels ? ix->n_labels : 1, sizeof *ix->by_domain);
+    for (size_t i = 0; i < ix->n_labels; i++)
+        ix->by_domain[i] = &ix->labels[i];
+    qsort(ix->by_domain, ix->n_labels, sizeof *ix->by_domain, compare_by_domain);
+}
+
 mk_lookalike_index *mk_lookalike_index_build(const mk_catalog *cat)
 {
     mk_lookalike_index *ix = mk_xcalloc(1, sizeof *ix);
@@ -94,6 +112,7 @@ mk_lookalike_index *mk_lookalike_index_build(const mk_catalog *cat)
     }
     ix->brand_start[cat->n_brands] = at;
     sort_unique(ix);
+    sort_by_domain(ix);
     return ix;
 }
 
@@ -109,10 +128,24 @@ void mk_lookalike_index_free(mk_lookalike_index *ix)
     free(ix->labels);
     free(ix->brand_start);
     free(ix->names);
+    free(ix->by_domain);
     free(ix);
 }
 
 bool mk_lookalike_index_names_brand(const mk_lookalike_index *ix, const char *label)
 {
     return ix->n_names && bsearch(&label, ix->names, ix->n_names, sizeof *ix->names, compare_strings) != NULL;
+}
+
+const mk_brand *mk_lookalike_index_owner(const mk_lookalike_index *ix, const char *regdom)
+{
+    size_t lo = 0, hi = ix->n_labels;   /* the first entry whose domain is >= regdom */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(ix->by_domain[mid]->official, regdom) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ix->n_labels && strcmp(ix->by_domain[lo]->official, regdom) == 0 ? ix->by_domain[lo]->brand : NULL;
 }

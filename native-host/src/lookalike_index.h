@@ -9,7 +9,8 @@
  * (label, its fold, its skeleton, its length) is computed when the catalog is
  * loaded, not once per host. The index also keeps every official label and
  * brand token in one sorted array, so "is this label some brand's own name?"
- * is a binary search.
+ * is a binary search, and the official domains sorted once more, so "which
+ * brand owns this registrable domain?" is one too.
  *
  * The index borrows the catalog's brands and domain strings: it lives exactly
  * as long as the catalog that built it (mk_catalog_load builds it and
@@ -41,6 +42,7 @@ typedef struct mk_lookalike_index {
     size_t n_brands;
     char **names;                /* every official label and brand token, sorted, unique */
     size_t n_names;
+    const mk_official_label **by_domain;   /* labels sorted by official domain, then catalog order */
 } mk_lookalike_index;
 
 /* Folds the ASCII characters that read alike in a URL bar (0/o, 1/i/l, rn/m,
@@ -55,5 +57,9 @@ void mk_lookalike_index_free(mk_lookalike_index *ix);
 /* True when label is exactly the first label of an official domain, or a
  * token, of any brand. */
 bool mk_lookalike_index_names_brand(const mk_lookalike_index *ix, const char *label);
+
+/* The first brand, in catalog order, that lists regdom among its official
+ * domains; NULL when none does. */
+const mk_brand *mk_lookalike_index_owner(const mk_lookalike_index *ix, const char *regdom);
 
 #endif
