@@ -46,6 +46,7 @@
 
 #include "domain.h"
 #include "lookalike_index.h"
+#include "pairset.h"
 #include "textnorm.h"
 #include "util.h"
 
@@ -189,15 +190,23 @@ typedef struct host_view {
     char *unicode_folded;      /* mk_text_fold of unicode_label, else NULL */
     bool names_a_brand;        /* the label is itself some brand's label or token */
     bool registry_suffix;      /* the public suffix is a registry's, not a hosting platform's */
+    mk_pairset label_pairs;    /* byte pairs of label: rules out most tokens before a search */
 } host_view;
+
+/* strcmp() == 0, with the first byte compared inline: almost every pair of
+ * labels differs there, and this runs for every official label per host. */
+static bool same_text(const char *a, const char *b)
+{
+    return a[0] == b[0] && strcmp(a, b) == 0;
+}
 
 static void compare_official(const host_view *h, const mk_official_label *o, candidate *best)
 {
-    if (h->names_a_brand || strcmp(h->label, o->label) == 0)
+    if (h->names_a_brand || same_text(h->label, o->label))
         return;   /* "paypal" is PayPal, not a typo of PayPay */
-    if (o->len >= 5 && strcmp(h->ascii_fold, o->fold) == 0)
+    if (o->len >= 5 && same_text(h->ascii_fold, o->fold))
         consider(best, o->brand, o->official, "confusable", 3);
-    if (h->unicode_skeleton && o->skeleton && strcmp(o->skeleton, h->unicode_skeleton) == 0)
+    if (h->unicode_skeleton && o->skeleton && same_text(o->skeleton, h->unicode_skeleton))
         consider(best, o->brand, o->official, "idn", 3);
     if (typo_close(h->label, h->len, o))
         consider(best, o->brand, o->official, "typo", 2);
@@ -225,7 +234,7 @@ static void compare_brand(const host_view *h, const mk_brand *brand, size_t b, b
         return;
     const char *first = brand->domains.n ? brand->domains.v[0] : "";
     for (size_t t = 0; t < brand->tokens.n; t++)
-        if (label_has_token(h->label, brand->tokens.v[t]))
+        if (mk_pairset_may_contain(&h->label_pairs, brand->tokens.v[t]) && label_has_token(h->label, brand->tokens.v[t]))
             consider(best, brand, first, "brand_token", 1);
     if (h->unicode_folded && idn_spells_name(brand, h->unicode_folded))
         consider(best, brand, first, "idn", 3);
@@ -251,6 +260,7 @@ static void view_init(host_view *h, const mk_lookalike_index *ix, const char *la
     h->registry_suffix = mk_domain_suffix_is_registry(regdom);
     h->names_a_brand = mk_lookalike_index_names_brand(ix, label);
     h->ascii_fold = mk_fold_ascii_lookalikes(label);
+    mk_pairset_add(&h->label_pairs, label);
     if (strncmp(label, "xn--", 4) == 0) {
         h->unicode_label = mk_domain_to_unicode(label);
         if (h->unicode_label && strcmp(h->unicode_label, label) != 0) {
