@@ -315,13 +315,14 @@ static size_t append_iconv(mk_strbuf *out, const char *bytes, size_t len, const 
         char *o = out->data + out->len;
         size_t o_left = out->cap - out->len - 1;
         size_t r = iconv(cd, &in, &in_left, &o, &o_left);
+        int why = r == (size_t)-1 ? errno : 0;
         out->len = (size_t)(o - out->data);
         out->data[out->len] = '\0';
-        if (r != (size_t)-1 || errno == E2BIG)
+        if (why == 0 || why == E2BIG)
             continue;
         mk_strbuf_append(out, REPLACEMENT, 3);
         errors++;
-        if (errno != EILSEQ)
+        if (why != EILSEQ)
             break;   /* EINVAL: the input ends inside a character */
         in++;
         in_left--;
