@@ -101,6 +101,17 @@ static void test_index(void **state)
     assert_false(mk_lookalike_index_names_brand(ix, ""));
     for (size_t i = 1; i < ix->n_names; i++)
         assert_true(strcmp(ix->names[i - 1], ix->names[i]) < 0);
+    /* The owner of each official domain is the first brand that lists it; near misses have none. */
+    for (size_t b = 0; b < fixture_cat.n_brands; b++)
+        for (size_t d = 0; d < fixture_cat.brands[b].domains.n; d++) {
+            const char *domain = fixture_cat.brands[b].domains.v[d];
+            assert_ptr_equal(mk_lookalike_index_owner(ix, domain), mk_catalog_brand_owning(&fixture_cat, domain));
+            assert_non_null(mk_lookalike_index_owner(ix, domain));
+        }
+    assert_null(mk_lookalike_index_owner(ix, "smbc.co"));
+    assert_null(mk_lookalike_index_owner(ix, "smbc.co.jp.example"));
+    assert_null(mk_lookalike_index_owner(ix, "example.com"));
+    assert_null(mk_lookalike_index_owner(ix, ""));
     char *folded = mk_fold_ascii_lookalikes("rnicr0-s0ft-cl0vv");
     assert_string_equal(folded, "mlcrosoftdow");
     free(folded);
