@@ -153,8 +153,7 @@ void mk_strbuf_puts(mk_strbuf *b, const char *s)
 
 void mk_strbuf_putc(mk_strbuf *b, char c)
 {
-    if (b->len + 1 >= b->cap)
-        strbuf_reserve(b, 1);
+    strbuf_reserve(b, 1);
     b->data[b->len++] = c;
     b->data[b->len] = '\0';
 }
