@@ -543,10 +543,13 @@ static void build_sample(mk_strbuf *sample, const char *bytes, size_t len)
     }
 }
 
+/* The best candidate so far, with its decoding kept: when the guess was made
+ * on the whole text, the winner's decoding is the answer and is not redone. */
 typedef struct {
     cs_choice choice;
     long score;
     bool set;
+    mk_strbuf text;
 } best_choice;
 
 static void consider(best_choice *best, const char *bytes, size_t len, cs_choice cs, bool gb)
@@ -555,15 +558,19 @@ static void consider(best_choice *best, const char *bytes, size_t len, cs_choice
     size_t errors = decode_as(&t, bytes, len, cs);
     if (errors != SIZE_MAX) {
         long score = score_text(t.data ? t.data : "", t.len, errors, gb);
-        if (!best->set || score > best->score)
-            *best = (best_choice){cs, score, true};
+        if (!best->set || score > best->score) {
+            mk_strbuf_free(&best->text);
+            *best = (best_choice){cs, score, true, t};
+            return;
+        }
     }
     mk_strbuf_free(&t);
 }
 
 /* uchardet's opinion, asked only about long undeclared text that none of the
- * Japanese candidates explains; accepted when it decodes without error. */
-static bool ask_uchardet(const char *bytes, size_t len, char *name_out)
+ * Japanese candidates explains; accepted when it decodes without error, and
+ * then its decoding is left in *text. */
+static bool ask_uchardet(const char *bytes, size_t len, char *name_out, mk_strbuf *text)
 {
     if (len < 64)
         return false;
@@ -573,18 +580,20 @@ static bool ask_uchardet(const char *bytes, size_t len, char *name_out)
         uchardet_data_end(ud);
         const char *name = uchardet_get_charset(ud);
         if (name && *name && strlen(name) < MAX_LABEL && strcasecmp(name, "ASCII") != 0) {
-            mk_strbuf t = {0};
-            found = append_iconv(&t, bytes, len, name) == 0;
-            mk_strbuf_free(&t);
+            found = append_iconv(text, bytes, len, name) == 0;
             if (found)
                 strcpy(name_out, name);
+            else
+                mk_strbuf_free(text);
         }
     }
     uchardet_delete(ud);
     return found;
 }
 
-static cs_choice choose_charset(const char *bytes, size_t len, cs_choice declared, char *name_buf)
+/* The winning candidate for the bytes, with its decoding; the caller frees
+ * winner.text. */
+static best_choice choose_charset(const char *bytes, size_t len, cs_choice declared, char *name_buf)
 {
     bool gb = declared.kind == CS_GB;
     best_choice best = {0};
@@ -601,29 +610,44 @@ static cs_choice choose_charset(const char *bytes, size_t len, cs_choice declare
     if (declared.kind != CS_GB)   /* last: ties go to the Japanese charsets */
         consider(&best, bytes, len, (cs_choice){CS_GB, "GBK"}, true);
     if (declared.kind != CS_NONE || best.score > 0)
-        return best.choice;
-    if (ask_uchardet(bytes, len, name_buf))
-        return (cs_choice){CS_ICONV, name_buf};
-    cs_choice latin = {CS_ICONV, "WINDOWS-1252"};
-    best_choice alt = {0};
-    consider(&alt, bytes, len, latin, false);
-    return alt.set && alt.score >= best.score ? latin : best.choice;
+        return best;
+    mk_strbuf detected = {0};
+    if (ask_uchardet(bytes, len, name_buf, &detected)) {
+        mk_strbuf_free(&best.text);
+        return (best_choice){{CS_ICONV, name_buf}, 0, true, detected};
+    }
+    best_choice latin = {0};
+    consider(&latin, bytes, len, (cs_choice){CS_ICONV, "WINDOWS-1252"}, false);
+    if (latin.set && latin.score >= best.score) {
+        mk_strbuf_free(&best.text);
+        return latin;
+    }
+    mk_strbuf_free(&latin.text);
+    return best;
 }
 
+/* Guesses on a sample when the text is long (then decodes the whole text as
+ * the winner), else on the text itself (then the winner's decoding is it). */
 static void append_chosen(mk_strbuf *out, const char *bytes, size_t len, cs_choice declared)
 {
     char name_buf[MAX_LABEL];
-    mk_strbuf sample = {0};
-    cs_choice winner;
+    best_choice winner;
     if (len > SAMPLE_MAX) {
+        mk_strbuf sample = {0};
         build_sample(&sample, bytes, len);
         winner = choose_charset(sample.data ? sample.data : "", sample.len, declared, name_buf);
-    } else {
-        winner = choose_charset(bytes, len, declared, name_buf);
+        mk_strbuf_free(&sample);
+        mk_strbuf_free(&winner.text);
+        if (!winner.set || decode_as(out, bytes, len, winner.choice) == SIZE_MAX)
+            append_utf8_sanitized(out, bytes, len);
+        return;
     }
-    mk_strbuf_free(&sample);
-    if (decode_as(out, bytes, len, winner) == SIZE_MAX)
+    winner = choose_charset(bytes, len, declared, name_buf);
+    if (winner.set)
+        mk_strbuf_append(out, winner.text.data ? winner.text.data : "", winner.text.len);
+    else
         append_utf8_sanitized(out, bytes, len);
+    mk_strbuf_free(&winner.text);
 }
 
 /* Text that software has already half-converted: valid UTF-8 characters of
