@@ -234,7 +234,8 @@ static void compare_brand(const host_view *h, const mk_brand *brand, size_t b, b
         return;
     const char *first = brand->domains.n ? brand->domains.v[0] : "";
     for (size_t t = 0; t < brand->tokens.n; t++)
-        if (mk_pairset_may_contain(&h->label_pairs, brand->tokens.v[t]) && label_has_token(h->label, brand->tokens.v[t]))
+        if (mk_pairset_may_contain(&h->label_pairs, brand->tokens.v[t]) &&
+            label_has_token(h->label, brand->tokens.v[t]))
             consider(best, brand, first, "brand_token", 1);
     if (h->unicode_folded && idn_spells_name(brand, h->unicode_folded))
         consider(best, brand, first, "idn", 3);

@@ -147,5 +147,7 @@ const mk_brand *mk_lookalike_index_owner(const mk_lookalike_index *ix, const cha
         else
             hi = mid;
     }
-    return lo < ix->n_labels && strcmp(ix->by_domain[lo]->official, regdom) == 0 ? ix->by_domain[lo]->brand : NULL;
+    if (lo == ix->n_labels || strcmp(ix->by_domain[lo]->official, regdom) != 0)
+        return NULL;
+    return ix->by_domain[lo]->brand;
 }
