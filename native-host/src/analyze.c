@@ -46,6 +46,28 @@ const char *mk_locale_from_env(void)
     return "en";
 }
 
+bool mk_context_refresh_geo(mk_context *ctx)
+{
+    const char *city = ctx->opt.geoip_city ? ctx->opt.geoip_city : mk_geo_default_city_path();
+    const char *asn = ctx->opt.geoip_asn ? ctx->opt.geoip_asn : mk_geo_default_asn_path();
+    mk_geo *fresh = mk_geo_open(city, asn, NULL);
+    if (ctx->geo) {
+        /* Same files, same builds: keep the mapping already warm in memory. */
+        json_t *before = mk_geo_describe(ctx->geo);
+        json_t *after = mk_geo_describe(fresh);
+        bool same = json_equal(before, after);
+        json_decref(before);
+        json_decref(after);
+        if (same) {
+            mk_geo_close(fresh);
+            return false;
+        }
+    }
+    mk_geo_close(ctx->geo);
+    ctx->geo = fresh;
+    return true;
+}
+
 mk_context *mk_context_open(const mk_options *opt, char **error)
 {
     mk_message_library_init();
@@ -60,9 +82,7 @@ mk_context *mk_context_open(const mk_options *opt, char **error)
     if (ctx->opt.budget_ms <= 0)
         ctx->opt.budget_ms = 3000;
     ctx->catalog = cat;
-    const char *city = opt->geoip_city ? opt->geoip_city : mk_geo_default_city_path();
-    const char *asn = opt->geoip_asn ? opt->geoip_asn : mk_geo_default_asn_path();
-    ctx->geo = mk_geo_open(city, asn, NULL);
+    mk_context_refresh_geo(ctx);
     ctx->feed = mk_feed_open(opt->feed_db ? opt->feed_db : mk_feed_default_path(), NULL);
     return ctx;
 }
@@ -145,6 +165,8 @@ json_t *mk_analysis_report(const mk_analysis *a, const char *locale)
     json_t *r = mk_report_build(&a->facts, &a->findings, a->ctx->catalog, &meta);
     if (a->online)
         mk_online_annotate_report(a->online, &a->facts, r);
+    /* Which data placed the hops, of when, and the credit its licence asks for. */
+    json_object_set_new(r, "databases", mk_geo_sources(a->ctx->geo));
     return r;
 }
 

@@ -43,6 +43,10 @@ typedef struct mk_context {
 /* Loads the catalog and databases. NULL with *error set when the catalog is unusable. */
 mk_context *mk_context_open(const mk_options *opt, char **error);
 void mk_context_close(mk_context *ctx);
+/* Opens the GeoIP/ASN databases again when their files changed (e.g.
+ * `update-data` replaced them); true when it did. Only while no analysis of
+ * this context is running: the old mapping is closed. */
+bool mk_context_refresh_geo(mk_context *ctx);
 
 /* The locale from $LC_ALL / $LC_MESSAGES / $LANG: "ja" when it starts with ja, else "en". */
 const char *mk_locale_from_env(void);

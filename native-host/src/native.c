@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "frame.h"
+#include "geo_update.h"
 #include "report_fit.h"
 #include "util.h"
 
@@ -115,11 +116,31 @@ static json_t *describe_feed(const mk_context *ctx)
 
 static void handle_ping(mk_session *s, json_t *id)
 {
+    /* A ping is also how the add-on says "the data may have been updated". */
+    mk_context_refresh_geo(s->ctx);
     json_t *dbs = json_pack("{s:o, s:o, s:o}", "geo", mk_geo_describe(s->ctx->geo),
                             "catalog", describe_catalog(s->ctx->catalog),
                             "feed", describe_feed(s->ctx));
     json_t *msg = json_pack("{s:s, s:O?, s:s, s:o}", "type", "pong", "id", id,
                             "version", MK_VERSION, "databases", dbs);
+    send_json(s, msg);
+    json_decref(msg);
+}
+
+/* ---- update_data ----------------------------------------------------------- */
+
+/* Runs `mekiki update-data` in this host (the add-on sends it on a connection
+ * of its own, since it takes as long as the download) and answers with the
+ * result and the databases now in use. */
+static void handle_update_data(mk_session *s, json_t *id)
+{
+    mk_geo_update_options opt = {0};
+    mk_geo_update_status status;
+    json_t *result = mk_geo_update_run(&opt, &status);
+    mk_context_refresh_geo(s->ctx);
+    json_t *msg = json_pack("{s:s, s:O?, s:s, s:o, s:{s:o}}", "type", "update_data", "id", id, "status",
+                            mk_geo_update_status_name(status), "result", result, "databases", "geo",
+                            mk_geo_describe(s->ctx->geo));
     send_json(s, msg);
     json_decref(msg);
 }
@@ -320,6 +341,8 @@ static void serve_frame(mk_session *s, char *data, size_t len)
         handle_analyze(s, req, id);
     else if (strcmp(json_string_value(type), "ping") == 0)
         handle_ping(s, echo_id);
+    else if (strcmp(json_string_value(type), "update_data") == 0)
+        handle_update_data(s, echo_id);
     else
         send_error(s, echo_id, "bad_request", "unknown type '%.64s'", json_string_value(type));
     json_decref(req);

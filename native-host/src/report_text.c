@@ -137,6 +137,27 @@ static void put_links(mk_strbuf *b, const json_t *r, const mk_catalog *cat, cons
     }
 }
 
+/* The footer: each database that placed the hops, its date, licence and the
+ * credit its licence requires (CC BY for DB-IP and ip-location-db). */
+static void put_databases(mk_strbuf *b, const json_t *r, const mk_catalog *cat, const char *locale)
+{
+    json_t *dbs = json_object_get(r, "databases");
+    if (json_array_size(dbs) == 0)
+        return;
+    mk_strbuf_printf(b, "\n%s\n", mk_catalog_label(cat, "databases", locale));
+    size_t i;
+    json_t *d;
+    json_array_foreach(dbs, i, d) {
+        mk_strbuf_printf(b, "  %s (%s", sget(d, "name"), sget(d, "build_date"));
+        if (*sget(d, "licence"))
+            mk_strbuf_printf(b, ", %s", sget(d, "licence"));
+        mk_strbuf_puts(b, ")");
+        if (*sget(d, "attribution"))
+            mk_strbuf_printf(b, ": %s %s", sget(d, "attribution"), sget(d, "url"));
+        mk_strbuf_putc(b, '\n');
+    }
+}
+
 char *mk_report_text(const json_t *r, const mk_catalog *cat, const char *locale)
 {
     mk_strbuf b = {0};
@@ -144,5 +165,6 @@ char *mk_report_text(const json_t *r, const mk_catalog *cat, const char *locale)
     put_findings(&b, r, cat, locale);
     put_hops(&b, r, cat, locale);
     put_links(&b, r, cat, locale);
+    put_databases(&b, r, cat, locale);
     return mk_strbuf_steal(&b);
 }
