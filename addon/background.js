@@ -181,6 +181,28 @@ async function pingHost() {
   }
 }
 
+/* The update downloads about 130 MB: it runs in a host process of its own so
+ * analyses go on meanwhile, with the host's own total limit plus a margin. */
+const UPDATE_TIMEOUT_MS = 35 * 60 * 1000;
+
+async function updateHostData() {
+  const updater = new MK.Protocol.HostConnection((name) => browser.runtime.connectNative(name),
+    { timeoutMs: UPDATE_TIMEOUT_MS });
+  let reply = null;
+  try {
+    await updater.request({ type: "update_data" }, (msg) => { reply = msg; }, (msg) => msg.type === "update_data");
+  } catch (err) {
+    return { status: "failed", code: err.code, error: String(err.message) };
+  } finally {
+    if (updater.port) updater.port.disconnect();
+  }
+  /* The long-lived host reopens changed data files when pinged. */
+  const host = await pingHost();
+  log("update-data", { status: reply.status, error: reply.result && reply.result.error });
+  return { status: reply.status, error: reply.result && reply.result.error,
+    databases: (host.ok && host.databases) || reply.databases };
+}
+
 /* ---- message router ---- */
 
 async function handleMessage(msg, sender) {
@@ -213,6 +235,8 @@ async function handleMessage(msg, sender) {
       return null;
     case "ping-host":
       return pingHost();
+    case "update-data":
+      return updateHostData();
     case "get-settings":
       return { settings };
     default:

@@ -4,7 +4,9 @@
  * suspicious mail: the verdict and score; the findings with their evidence;
  * the sender panel (From, Reply-To, Return-Path, Message-ID, authentication);
  * the hop table (HELO / rDNS / IP, by, delay, country, network owner); the
- * links (what is shown versus where it goes); what was looked up.
+ * links (what is shown versus where it goes); what was looked up; and a
+ * footer naming the location and network data, its date, and the credit its
+ * licence (CC BY) requires.
  *
  * The report is host output about a hostile message, so every value goes in
  * through textContent, and no value becomes an href: a link that the reader
@@ -179,6 +181,21 @@
     return sec;
   }
 
+  /* One line per database: "DB-IP City Lite (2026-06-05, CC BY 4.0) - IP
+   * Geolocation by DB-IP https://db-ip.com" (text, like every value here). */
+  function renderDatabases(doc, report, t) {
+    const foot = el(doc, "footer", "mk-databases");
+    const dbs = objects(report.databases);
+    if (!dbs.length) return foot;
+    foot.appendChild(el(doc, "p", "mk-databases-title", t("reportDatabases")));
+    for (const d of dbs) {
+      const facts = [d.build_date, d.licence].filter((x) => typeof x === "string" && x).join(", ");
+      const credit = [d.attribution, d.url].filter((x) => typeof x === "string" && x).join(" ");
+      foot.appendChild(el(doc, "p", "mk-database", str(d.name) + (facts ? " (" + facts + ")" : "") + (credit ? " — " + credit : "")));
+    }
+    return foot;
+  }
+
   /* Fills container (emptied first) with the whole report. */
   function renderReport(doc, container, report, t) {
     while (container.firstChild) container.removeChild(container.firstChild);
@@ -189,6 +206,7 @@
     container.appendChild(renderHops(doc, r, t));
     container.appendChild(renderLinks(doc, r, t));
     container.appendChild(renderLookups(doc, r, t));
+    container.appendChild(renderDatabases(doc, r, t));
     return container;
   }
 

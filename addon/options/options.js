@@ -58,6 +58,41 @@
     out.textContent = res && res.ok
       ? browser.i18n.getMessage("optHostOk", [String(res.version || "?")])
       : browser.i18n.getMessage("optHostMissing", [String((res && (res.message || res.code)) || "?")]);
+    if (res && res.ok) showData(res.databases);
+  }
+
+  /* The location data's name and date, and a warning when it is stale. */
+  function showData(databases) {
+    const data = globalThis.MekikiDataFreshness.cityData(databases, Date.now());
+    document.getElementById("mk-data").textContent = data
+      ? browser.i18n.getMessage("optDataDate", [data.name, data.buildDate])
+      : browser.i18n.getMessage("optDataNone");
+    const old = document.getElementById("mk-data-old");
+    old.hidden = !(data && data.stale);
+    old.textContent = data && data.stale ? browser.i18n.getMessage("optDataOld", [String(data.ageDays)]) : "";
+  }
+
+  /* Asks the host to fetch, check and install the current data (the host
+   * keeps the old files on any failure), then shows the new state. */
+  async function updateData() {
+    const button = document.getElementById("mk-update-data");
+    const out = document.getElementById("mk-data-result");
+    button.disabled = true;
+    out.textContent = browser.i18n.getMessage("optDataUpdating");
+    try {
+      const res = await browser.runtime.sendMessage({ type: "update-data" });
+      if (res && res.status === "updated") {
+        const data = globalThis.MekikiDataFreshness.cityData(res.databases, Date.now());
+        out.textContent = browser.i18n.getMessage("optDataUpdated", [data ? data.buildDate : "?"]);
+      } else if (res && res.status === "current") {
+        out.textContent = browser.i18n.getMessage("optDataCurrent");
+      } else {
+        out.textContent = browser.i18n.getMessage("optDataFailed", [String((res && (res.error || res.code)) || "?")]);
+      }
+      if (res && res.databases) showData(res.databases);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   async function init() {
@@ -67,6 +102,7 @@
     fill(res.settings);
     form.addEventListener("change", () => save());
     form.addEventListener("input", (ev) => { if (ev.target.name === "trustedDomains") save(); });
+    document.getElementById("mk-update-data").addEventListener("click", () => updateData());
     showHost();
   }
 
