@@ -23,6 +23,11 @@
  * same offline report again, so a client that asked for a final answer always
  * gets one. Replies that would reach Thunderbird's
  * 1 MiB limit are trimmed by mk_report_fit(), never dropped.
+ *
+ * {"type": "update_data"} runs `mekiki update-data` here and answers once it
+ * is done (the add-on sends it on a connection of its own); a ping reopens
+ * the location data when its files changed, so the long-lived host picks up
+ * an update made by another process.
  */
 #include "native.h"
 
