@@ -30,7 +30,11 @@ typedef struct mk_geo_info {
 } mk_geo_info;
 
 /* Separates the files of a City path list, as in $PATH. */
+#ifdef _WIN32
+#define MK_GEO_PATH_SEP ';'
+#else
 #define MK_GEO_PATH_SEP ':'
+#endif
 /* At most this many City files are opened from one list. */
 #define MK_GEO_MAX_CITY_FILES 4
 
