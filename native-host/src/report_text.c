@@ -91,12 +91,23 @@ static void put_findings(mk_strbuf *b, const json_t *r, const mk_catalog *cat, c
     }
 }
 
+/* The report's array under key, after a heading labelled by the same key;
+ * NULL (and no heading) when the array is empty. */
+static json_t *put_section(mk_strbuf *b, const json_t *r, const mk_catalog *cat, const char *locale,
+                           const char *key)
+{
+    json_t *list = json_object_get(r, key);
+    if (json_array_size(list) == 0)
+        return NULL;
+    mk_strbuf_printf(b, "\n%s\n", mk_catalog_label(cat, key, locale));
+    return list;
+}
+
 static void put_hops(mk_strbuf *b, const json_t *r, const mk_catalog *cat, const char *locale)
 {
-    json_t *hops = json_object_get(r, "hops");
-    if (json_array_size(hops) == 0)
+    json_t *hops = put_section(b, r, cat, locale, "hops");
+    if (!hops)
         return;
-    mk_strbuf_printf(b, "\n%s\n", mk_catalog_label(cat, "hops", locale));
     size_t i;
     json_t *h;
     json_array_foreach(hops, i, h) {
@@ -137,25 +148,27 @@ static void put_links(mk_strbuf *b, const json_t *r, const mk_catalog *cat, cons
     }
 }
 
+/* One footer line: "DB-IP City Lite (2026-06-05, CC BY 4.0): IP Geolocation by DB-IP https://db-ip.com". */
+static void put_database(mk_strbuf *b, json_t *d)
+{
+    mk_strbuf_printf(b, "  %s (%s", sget(d, "name"), sget(d, "build_date"));
+    if (*sget(d, "licence"))
+        mk_strbuf_printf(b, ", %s", sget(d, "licence"));
+    mk_strbuf_puts(b, ")");
+    if (*sget(d, "attribution"))
+        mk_strbuf_printf(b, ": %s %s", sget(d, "attribution"), sget(d, "url"));
+    mk_strbuf_putc(b, '\n');
+}
+
 /* The footer: each database that placed the hops, its date, licence and the
  * credit its licence requires (CC BY for DB-IP and ip-location-db). */
 static void put_databases(mk_strbuf *b, const json_t *r, const mk_catalog *cat, const char *locale)
 {
-    json_t *dbs = json_object_get(r, "databases");
-    if (json_array_size(dbs) == 0)
-        return;
-    mk_strbuf_printf(b, "\n%s\n", mk_catalog_label(cat, "databases", locale));
+    json_t *dbs = put_section(b, r, cat, locale, "databases");   /* NULL: none, nothing printed */
     size_t i;
     json_t *d;
-    json_array_foreach(dbs, i, d) {
-        mk_strbuf_printf(b, "  %s (%s", sget(d, "name"), sget(d, "build_date"));
-        if (*sget(d, "licence"))
-            mk_strbuf_printf(b, ", %s", sget(d, "licence"));
-        mk_strbuf_puts(b, ")");
-        if (*sget(d, "attribution"))
-            mk_strbuf_printf(b, ": %s %s", sget(d, "attribution"), sget(d, "url"));
-        mk_strbuf_putc(b, '\n');
-    }
+    json_array_foreach(dbs, i, d)
+        put_database(b, d);
 }
 
 char *mk_report_text(const json_t *r, const mk_catalog *cat, const char *locale)

