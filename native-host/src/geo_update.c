@@ -20,6 +20,7 @@
 
 #include "geo_update.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +103,13 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
+/* True for a numeric IPv4 address in 127.0.0.0/8 (not a name like "127.example"). */
+static bool mk_geo_update_is_127(const char *host)
+{
+    struct in_addr addr;
+    return inet_pton(AF_INET, host, &addr) == 1 && (ntohl(addr.s_addr) >> 24) == 127;
+}
+
 /* True when url is plain HTTP to a loopback host (127.0.0.0/8, ::1, localhost). */
 static bool mk_geo_update_loopback_http(const char *url)
 {
@@ -112,12 +120,23 @@ static bool mk_geo_update_loopback_http(const char *url)
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
         loopback = strcmp(scheme, "http") == 0 &&
-                   (strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0 ||
+                   (mk_geo_update_is_127(host) || strcmp(host, "[::1]") == 0 ||
                     strcmp(host, "localhost") == 0);
     curl_free(scheme);
     curl_free(host);
     curl_url_cleanup(u);
     return loopback;
+}
+
+/* Build time of an installed database; 0 when there is none or it is unreadable. */
+static uint64_t mk_geo_installed_epoch(const char *path)
+{
+    MMDB_s mmdb;
+    if (MMDB_open(path, MMDB_MODE_MMAP, &mmdb) != MMDB_SUCCESS)
+        return 0;
+    uint64_t epoch = mmdb.metadata.build_epoch;
+    MMDB_close(&mmdb);
+    return epoch;
 }
 
 /* Downloads url into d->fd. Returns false with d->error set on failure; sets
@@ -145,7 +164,9 @@ static bool mk_geo_fetch(mk_geo_download *d, const char *url, const mk_geo_updat
     curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, remaining_ms < 15000 ? remaining_ms : 15000L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    /* Under 1 KiB/s for stall_s seconds counts as a stall: a server dripping a
+     * byte now and then must not hold the update until the total timeout. */
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, opt->stall_s);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, remaining_ms);
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d->max_bytes);
@@ -154,8 +175,10 @@ static bool mk_geo_fetch(mk_geo_download *d, const char *url, const mk_geo_updat
     curl_easy_setopt(e, CURLOPT_WRITEDATA, d);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, curl_error);
     curl_easy_setopt(e, CURLOPT_FILETIME, 1L);
+    /* Ask "only if newer" only when the installed copy is a readable database:
+     * a damaged one must be replaced even if the server's copy is as old. */
     struct stat old;
-    if (stat(d->target, &old) == 0) {
+    if (stat(d->target, &old) == 0 && mk_geo_installed_epoch(d->target) > 0) {
         curl_easy_setopt(e, CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_IFMODSINCE);
         curl_easy_setopt(e, CURLOPT_TIMEVALUE_LARGE, (curl_off_t)old.st_mtime);
     }
@@ -170,6 +193,8 @@ static bool mk_geo_fetch(mk_geo_download *d, const char *url, const mk_geo_updat
             d->error = mk_xasprintf("cannot write %s: %s", d->temp, strerror(errno));
         else if (rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED)
             d->error = mk_xasprintf("%s is larger than %ld MiB", url, MK_GEO_UPDATE_MAX_BYTES >> 20);
+        else if (rc == CURLE_UNSUPPORTED_PROTOCOL)
+            d->error = mk_xasprintf("%s: only HTTPS is accepted (plain http only from this machine)", url);
         else if (rc == CURLE_OPERATION_TIMEDOUT)
             d->error = mk_xasprintf("%s: timed out (%s)", url, curl_error[0] ? curl_error : "no data");
         else
@@ -193,17 +218,6 @@ static bool mk_geo_fetch(mk_geo_download *d, const char *url, const mk_geo_updat
 }
 
 /* ---- the checks -------------------------------------------------------- */
-
-/* Build time of an installed database; 0 when there is none or it is unreadable. */
-static uint64_t mk_geo_installed_epoch(const char *path)
-{
-    MMDB_s mmdb;
-    if (MMDB_open(path, MMDB_MODE_MMAP, &mmdb) != MMDB_SUCCESS)
-        return 0;
-    uint64_t epoch = mmdb.metadata.build_epoch;
-    MMDB_close(&mmdb);
-    return epoch;
-}
 
 /* Checks a finished download; false with d->error set when it must not be used.
  * Sets d->status to CURRENT when it is the build already installed. */

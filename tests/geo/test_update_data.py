@@ -183,6 +183,10 @@ def test_update_cycle(tmp, old, new):
         res = json.loads(p.stdout)
         check("plain HTTP to a remote host is refused", p.returncode == 1 and "http" in res.get("error", "").lower(), res)
         check("refused source: old files intact", snapshot(geo_dir) == installed)
+        p = subprocess.run([MEKIKI, "update-data", "--data-source", "http://127.0.0.1.invalid/pub"], capture_output=True,
+                           timeout=30, env=dict(os.environ, XDG_DATA_HOME=xdg))
+        check("a name that merely starts with 127. is no loopback", p.returncode == 1 and
+              "http" in json.loads(p.stdout).get("error", "").lower(), p.stdout)
 
         # 4. A good newer publication replaces both files by rename.
         inode_before = os.stat(os.path.join(geo_dir, FILES[0])).st_ino
@@ -202,6 +206,16 @@ def test_update_cycle(tmp, old, new):
         check("reports carry the new date", [d["build_date"] for d in report["databases"] if d["kind"] == "city"] ==
               ["2024-10-27"], report.get("databases"))
         print(f"update-data with the new fixture files took {secs * 1000:.0f} ms")
+
+        # 5. A damaged installed file is replaced even though the server's copy is no newer.
+        damaged = os.path.join(geo_dir, FILES[0])
+        size, mtime = os.path.getsize(damaged), os.stat(damaged).st_mtime
+        with open(damaged, "wb") as fh:
+            fh.write(b"\0" * size)
+        os.utime(damaged, (mtime, mtime))
+        rc, res, _ = update(xdg, pub)
+        check("damaged installed file: replaced", rc == 0 and res.get("status") == "updated" and
+              snapshot(geo_dir)[FILES[0]] == hashlib.sha256(new[FILES[0]]).hexdigest(), res)
     finally:
         pub.stop()
 
