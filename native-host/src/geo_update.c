@@ -158,7 +158,7 @@ static bool mk_geo_fetch(mk_geo_download *d, const char *url, const mk_geo_updat
     char curl_error[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, protocols);
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");   /* never redirected to plain http */
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
