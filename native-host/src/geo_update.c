@@ -309,6 +309,7 @@ static void mk_geo_update_one(mk_geo_download *d, size_t index, const char *sour
     d->fd = mkstemp(d->temp);
     if (d->fd < 0) {
         d->error = mk_xasprintf("cannot create a file in %s: %s", dir, strerror(errno));
+        d->status = MK_GEO_UPDATE_FAILED;
         free(d->temp);
         d->temp = NULL;
         return;

@@ -188,6 +188,14 @@ def test_update_cycle(tmp, old, new):
         check("a name that merely starts with 127. is no loopback", p.returncode == 1 and
               "http" in json.loads(p.stdout).get("error", "").lower(), p.stdout)
 
+        # A data folder that cannot hold files: a failure that says so, nothing else.
+        blocked = os.path.join(tmp, "blocked")
+        os.makedirs(os.path.join(blocked, "mekiki"), exist_ok=True)
+        open(os.path.join(blocked, "mekiki", "geo"), "w").close()
+        rc, res, _ = update(blocked, pub)
+        check("unwritable data folder: update fails and says why", rc == 1 and res.get("status") == "failed" and
+              "cannot create" in res.get("error", ""), res)
+
         # 4. A good newer publication replaces both files by rename.
         inode_before = os.stat(os.path.join(geo_dir, FILES[0])).st_ino
         for n in FILES:
