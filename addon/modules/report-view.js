@@ -190,7 +190,7 @@
     foot.appendChild(el(doc, "p", "mk-databases-title", t("reportDatabases")));
     for (const d of dbs) {
       const facts = [d.build_date, d.licence].filter((x) => typeof x === "string" && x).join(", ");
-      const credit = [d.attribution, d.url].filter((x) => typeof x === "string" && x).join(" ");
+      const credit = typeof d.credit === "string" ? d.credit : "";
       foot.appendChild(el(doc, "p", "mk-database", str(d.name) + (facts ? " (" + facts + ")" : "") + (credit ? " — " + credit : "")));
     }
     return foot;

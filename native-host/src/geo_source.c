@@ -11,9 +11,12 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include "util.h"
 
 typedef struct mk_geo_source_rule {
     const char *type_prefix;     /* matched case-insensitively against database_type */
@@ -109,5 +112,15 @@ json_t *mk_geo_source_json(const char *kind, const mk_geo_source *src, uint64_t 
     json_object_set_new(o, "licence", src->licence ? json_string(src->licence) : json_null());
     json_object_set_new(o, "attribution", src->attribution ? json_string(src->attribution) : json_null());
     json_object_set_new(o, "url", src->url ? json_string(src->url) : json_null());
+    /* The line to show: the attribution, with the URL unless it already holds it. */
+    json_t *credit = json_null();
+    if (src->attribution && src->url && !strstr(src->attribution, src->url)) {
+        char *line = mk_xasprintf("%s %s", src->attribution, src->url);
+        credit = json_string(line);
+        free(line);
+    } else if (src->attribution) {
+        credit = json_string(src->attribution);
+    }
+    json_object_set_new(o, "credit", credit);
     return o;
 }

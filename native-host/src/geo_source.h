@@ -26,7 +26,9 @@ typedef struct mk_geo_source {
 const mk_geo_source *mk_geo_source_identify(const char *database_type, const char *path);
 
 /* {"kind", "name", "build_date" (YYYY-MM-DD UTC), "licence", "attribution",
- * "url"}: what a report shows about one database. kind is "city" or "asn". */
+ * "url", "credit"}: what a report shows about one database. kind is "city" or
+ * "asn"; credit is the line to display (attribution and URL), null when the
+ * licence asks for none. */
 json_t *mk_geo_source_json(const char *kind, const mk_geo_source *src, uint64_t build_epoch);
 
 /* "YYYY-MM-DD" of a build time into buf (11 bytes); false when out of range. */

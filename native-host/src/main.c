@@ -311,13 +311,12 @@ static int cmd_version(const cli *c)
     json_array_foreach(sources, i, s) {
         const char *date = json_string_value(json_object_get(s, "build_date"));
         const char *licence = json_string_value(json_object_get(s, "licence"));
-        const char *credit = json_string_value(json_object_get(s, "attribution"));
-        const char *url = json_string_value(json_object_get(s, "url"));
+        const char *credit = json_string_value(json_object_get(s, "credit"));
         printf("%s data: %s, built %s, licence %s", strcmp(json_string_value(json_object_get(s, "kind")), "asn") == 0
                                                         ? "ASN" : "location",
                json_string_value(json_object_get(s, "name")), date ? date : "?", licence ? licence : "unknown");
         if (credit)
-            printf(" - %s%s%s", credit, url ? " " : "", url ? url : "");
+            printf(" - %s", credit);
         putchar('\n');
     }
     json_decref(sources);

@@ -155,8 +155,8 @@ static void put_database(mk_strbuf *b, json_t *d)
     if (*sget(d, "licence"))
         mk_strbuf_printf(b, ", %s", sget(d, "licence"));
     mk_strbuf_puts(b, ")");
-    if (*sget(d, "attribution"))
-        mk_strbuf_printf(b, ": %s %s", sget(d, "attribution"), sget(d, "url"));
+    if (*sget(d, "credit"))
+        mk_strbuf_printf(b, ": %s", sget(d, "credit"));
     mk_strbuf_putc(b, '\n');
 }
 

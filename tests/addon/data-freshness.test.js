@@ -38,8 +38,8 @@ test("report footer: each database with its date, licence and attribution, as te
   doc.body.appendChild(main);
   const report = phishingReport({ databases: [
     { kind: "city", name: "DB-IP City Lite", build_date: "2026-11-05", licence: "CC BY 4.0",
-      attribution: "IP Geolocation by DB-IP", url: "https://db-ip.com" },
-    { kind: "asn", name: HOSTILE, build_date: null, licence: null, attribution: null, url: null },
+      attribution: "IP Geolocation by DB-IP", url: "https://db-ip.com", credit: "IP Geolocation by DB-IP https://db-ip.com" },
+    { kind: "asn", name: HOSTILE, build_date: null, licence: null, attribution: null, url: null, credit: null },
   ] });
   R.renderReport(doc, main, report, translator("ja"));
   const foot = main.querySelector("footer.mk-databases");

@@ -135,7 +135,8 @@ def test_update_cycle(tmp, old, new):
         city = [d for d in report.get("databases", []) if d["kind"] == "city"]
         check("report names the data, its date, licence and attribution",
               city == [{"kind": "city", "name": "DB-IP City Lite", "build_date": "2023-11-14", "licence": "CC BY 4.0",
-                        "attribution": "IP Geolocation by DB-IP", "url": "https://db-ip.com"}], report.get("databases"))
+                        "attribution": "IP Geolocation by DB-IP", "url": "https://db-ip.com",
+                        "credit": "IP Geolocation by DB-IP https://db-ip.com"}], report.get("databases"))
         text = subprocess.run([MEKIKI, "analyze", "--offline", "--format", "text", "--locale", "en", SEED0],
                               capture_output=True, timeout=60, env=dict(os.environ, XDG_DATA_HOME=xdg)).stdout.decode()
         check("text report ends with the attribution", "IP Geolocation by DB-IP https://db-ip.com" in text, text[-400:])

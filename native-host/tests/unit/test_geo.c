@@ -293,6 +293,10 @@ static void test_describe(void **state)
                         "2023-11-14T22:13:20Z");
     assert_string_equal(json_string_value(json_object_get(city, "build_date")), "2023-11-14");
     assert_string_equal(json_string_value(json_object_get(city, "name")), "GeoLite2 City");
+    /* MaxMind's credit line holds its URL already: it is not repeated. */
+    assert_string_equal(json_string_value(json_object_get(city, "credit")),
+                        "This product includes GeoLite2 data created by MaxMind, available from "
+                        "https://www.maxmind.com");
     assert_string_equal(json_string_value(json_object_get(asn, "type")), "GeoLite2-ASN");
     json_decref(d);
     mk_geo_close(geo);
@@ -320,6 +324,8 @@ static void test_sources_for_report(void **state)
     assert_string_equal(json_string_value(json_object_get(city, "attribution")),
                         "IP Geolocation by DB-IP");
     assert_string_equal(json_string_value(json_object_get(city, "url")), "https://db-ip.com");
+    assert_string_equal(json_string_value(json_object_get(city, "credit")),
+                        "IP Geolocation by DB-IP https://db-ip.com");
     assert_null(json_object_get(city, "path"));
     assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "kind")), "asn");
     assert_int_equal(mk_geo_city_build_epoch(geo), 1700000000);
