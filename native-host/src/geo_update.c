@@ -5,8 +5,7 @@
  *      DIR/.NAME.XXXXXX (mkstemp in the destination folder, so the final
  *      rename never crosses a file system), fsync it;
  *   2. check each download (see check_download()); a download whose build
- *      time equals the installed one, or an HTTP 304 to our If-Modified-Since,
- *      means that file is current;
+ *      time equals the installed one means that file is current;
  *   3. only when every file passed, rename each new file over the old one and
  *      fsync the folder. On any failure every temporary file is removed and
  *      the old files stay exactly as they were.
@@ -128,19 +127,10 @@ static bool mk_geo_update_loopback_http(const char *url)
     return loopback;
 }
 
-/* Build time of an installed database; 0 when there is none or it is unreadable. */
-static uint64_t mk_geo_installed_epoch(const char *path)
-{
-    MMDB_s mmdb;
-    if (MMDB_open(path, MMDB_MODE_MMAP, &mmdb) != MMDB_SUCCESS)
-        return 0;
-    uint64_t epoch = mmdb.metadata.build_epoch;
-    MMDB_close(&mmdb);
-    return epoch;
-}
-
-/* Downloads url into d->fd. Returns false with d->error set on failure; sets
- * d->status to CURRENT when the server answered 304 to If-Modified-Since. */
+/* Downloads url into d->fd. Returns false with d->error set on failure.
+ * No If-Modified-Since: the publisher's CDN dates every file of a package
+ * 1985 (npm's fixed tarball time), so only the build time inside the file
+ * tells whether it is newer (check_download). */
 static bool mk_geo_fetch(mk_geo_download *d, const char *url, const mk_geo_update_options *opt,
                          double deadline_ms)
 {
@@ -174,19 +164,7 @@ static bool mk_geo_fetch(mk_geo_download *d, const char *url, const mk_geo_updat
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, d);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, curl_error);
-    curl_easy_setopt(e, CURLOPT_FILETIME, 1L);
-    /* Ask "only if newer" only when the installed copy is a readable database:
-     * a damaged one must be replaced even if the server's copy is as old. */
-    struct stat old;
-    if (stat(d->target, &old) == 0 && mk_geo_installed_epoch(d->target) > 0) {
-        curl_easy_setopt(e, CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_IFMODSINCE);
-        curl_easy_setopt(e, CURLOPT_TIMEVALUE_LARGE, (curl_off_t)old.st_mtime);
-    }
     CURLcode rc = curl_easy_perform(e);
-    long unmet = 0;
-    curl_off_t filetime = -1;
-    curl_easy_getinfo(e, CURLINFO_CONDITION_UNMET, &unmet);
-    curl_easy_getinfo(e, CURLINFO_FILETIME_T, &filetime);
     curl_easy_cleanup(e);
     if (rc != CURLE_OK) {
         if (d->write_failed)
@@ -201,23 +179,25 @@ static bool mk_geo_fetch(mk_geo_download *d, const char *url, const mk_geo_updat
             d->error = mk_xasprintf("%s: %s", url, curl_error[0] ? curl_error : curl_easy_strerror(rc));
         return false;
     }
-    if (unmet) {
-        d->status = MK_GEO_UPDATE_CURRENT;
-        return true;
-    }
     if (fsync(d->fd) != 0) {
         d->error = mk_xasprintf("cannot write %s: %s", d->temp, strerror(errno));
         return false;
-    }
-    /* Keep the publisher's time on the file, for the next If-Modified-Since. */
-    if (filetime > 0) {
-        struct timespec times[2] = {{.tv_sec = (time_t)filetime}, {.tv_sec = (time_t)filetime}};
-        futimens(d->fd, times);
     }
     return true;
 }
 
 /* ---- the checks -------------------------------------------------------- */
+
+/* Build time of an installed database; 0 when there is none or it is unreadable. */
+static uint64_t mk_geo_installed_epoch(const char *path)
+{
+    MMDB_s mmdb;
+    if (MMDB_open(path, MMDB_MODE_MMAP, &mmdb) != MMDB_SUCCESS)
+        return 0;
+    uint64_t epoch = mmdb.metadata.build_epoch;
+    MMDB_close(&mmdb);
+    return epoch;
+}
 
 /* Checks a finished download; false with d->error set when it must not be used.
  * Sets d->status to CURRENT when it is the build already installed. */
