@@ -29,7 +29,7 @@ static void expect_clean(const char *host)
     mk_lookalike_hit hit;
     bool ok = mk_lookalike_domain(&fixture_cat, host, &hit);
     if (ok)
-        print_error("%s: flagged as %s (%s)\n", host, hit.brand->id, hit.how);
+        print_error("%s: flagged as %s (%s)\n", host ? host : "(null)", hit.brand->id, hit.how);
     assert_false(ok);
 }
 
