@@ -354,28 +354,41 @@ static bool has_brands_file(const char *dir)
     return found;
 }
 
+/* The directory holding the running program, into buf; false when unknown. */
+static bool exe_dir(char *buf, size_t size)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    return true;
+}
+
 const char *mk_catalog_default_dir(void)
 {
-    static char beside_exe[PATH_MAX + 32];
+    static char found[PATH_MAX + 64];
     const char *env = getenv("MEKIKI_DATA_DIR");
     if (env && *env)
         return env;
-    /* An installed copy next to the binary: PREFIX/bin/mekiki -> PREFIX/share/mekiki/data */
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(beside_exe, sizeof beside_exe, "%s/../share/mekiki/data", exe);
-            if (has_brands_file(beside_exe))
-                return beside_exe;
-        }
+    char dir[PATH_MAX];
+    if (exe_dir(dir, sizeof dir)) {
+        /* An installed copy: PREFIX/bin/mekiki -> PREFIX/share/mekiki/data, wherever PREFIX now is. */
+        snprintf(found, sizeof found, "%s/%s", dir, MK_DATA_DIR_FROM_BINDIR);
+        if (has_brands_file(found))
+            return found;
+        /* A data directory beside the program: the build tree's link to the
+         * sources' data/, or an unpacked archive. */
+        snprintf(found, sizeof found, "%s/data", dir);
+        if (has_brands_file(found))
+            return found;
     }
-    if (has_brands_file(MK_INSTALL_DATA_DIR))
-        return MK_INSTALL_DATA_DIR;
-    return MK_SOURCE_DATA_DIR;
+    /* The install location, also when it is missing: loading then fails with
+     * an error that names it. */
+    return MK_INSTALL_DATA_DIR;
 }
 
 const mk_brand *mk_catalog_brand_by_id(const mk_catalog *cat, const char *id)

@@ -70,7 +70,10 @@ void mk_catalog_free(mk_catalog *cat);
 /* Releases what one brand owns (the struct itself is not freed); for catalogs built by hand. */
 void mk_brand_free(mk_brand *brand);
 
-/* The data directory to use: $MEKIKI_DATA_DIR, else the build/install location. */
+/* The data directory to use: $MEKIKI_DATA_DIR; else the installed data relative
+ * to the program (PREFIX/bin -> PREFIX/share/mekiki/data); else a `data`
+ * directory beside the program (the build tree); else the install location
+ * fixed at build time, even when missing, so that loading names it. */
 const char *mk_catalog_default_dir(void);
 
 const mk_brand *mk_catalog_brand_by_id(const mk_catalog *cat, const char *id);

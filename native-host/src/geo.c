@@ -91,7 +91,7 @@ static const char *mk_geo_pick_path(char *buf, size_t size, const char *env, con
     if (have_user && access(buf, R_OK) == 0)
         return buf;
     char system_path[PATH_MAX];
-    snprintf(system_path, sizeof system_path, "/usr/local/share/mekiki/geo/%s", name);
+    snprintf(system_path, sizeof system_path, "%s/%s", MK_INSTALL_GEO_DIR, name);
     if (!have_user || access(system_path, R_OK) == 0)
         snprintf(buf, size, "%s", system_path);
     return buf;
