@@ -33,6 +33,9 @@ def main():
                     failures.append(f"{eml}: took {extra_ms:.0f} ms beyond start-up, budget {BUDGET_MS}")
                 if statuses - {"timeout", "skipped"}:
                     failures.append(f"{eml}: unexpected statuses {statuses}")
+                # A run that asked nothing would pass every check above without testing the budget.
+                if "timeout" not in statuses:
+                    failures.append(f"{eml}: no look-up reached the silent servers (statuses {statuses})")
                 if online.get("score") != offline.get("score"):
                     failures.append(f"{eml}: score changed {offline.get('score')} -> {online.get('score')}")
     finally:
