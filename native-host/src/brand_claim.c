@@ -1,4 +1,4 @@
-/* brand.c - which brand does the message claim to be?
+/* brand_claim.c - which brand does the message claim to be?
  *
  * A reader decides who wrote a mail from, in order, the sender's name, the
  * subject, the address, and only then the body. We follow that order: the

@@ -16,7 +16,7 @@
  *
  * hidden_text fires at MK_HIDDEN_MIN visible-character count. Nearly every
  * marketing mail hides a preheader (one sentence of 40 to 150 characters,
- * padded with zero-width characters that links.c does not count) with
+ * padded with zero-width characters that page.c does not count) with
  * display:none; the filter-evasion padding that phishing hides is longer
  * (paragraphs of unrelated text), so 200 separates the two.
  */

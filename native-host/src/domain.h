@@ -30,5 +30,7 @@ bool mk_domain_within(const char *host, const char *domain);
 bool mk_ip_is_literal(const char *s);
 /* Loopback, RFC 1918, CGNAT, link-local, ULA, unspecified, documentation ranges. */
 bool mk_ip_is_private(const char *ip);
+/* True when ip lies in the network "ADDR[/LEN]" (same family). */
+bool mk_ip_in_network(const char *ip, const char *network);
 
 #endif

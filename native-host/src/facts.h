@@ -16,7 +16,7 @@
 
 #include "catalog.h"
 #include "geo.h"
-#include "links.h"
+#include "page.h"
 #include "message.h"
 #include "pairset.h"
 #include "received.h"
@@ -69,7 +69,7 @@ void mk_facts_build(const mk_message *msg, const mk_catalog *cat, const mk_geo *
                     mk_feed *feed, mk_facts *out);
 void mk_facts_free(mk_facts *facts);
 
-/* Brand claim detection (brand.c): sets claimed_brand, claim_source, claim_text. */
+/* Brand claim detection (brand_claim.c): sets claimed_brand, claim_source, claim_text. */
 void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *facts);
 
 #endif

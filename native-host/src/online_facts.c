@@ -6,8 +6,8 @@
  * registry says, and for the origin IP its live reverse name, whether names
  * point back to it and whether it belongs to the From domain (A, MX or SPF).
  * A missing or timed-out answer always becomes "unknown", never a negative,
- * so that a slow network cannot produce a finding. It also renders the
- * online part of the report.
+ * so that a slow network cannot produce a finding. The online part of the
+ * report is written by online_report.c.
  */
 #include "enrich.h"
 

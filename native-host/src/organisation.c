@@ -1,24 +1,18 @@
-/* checks.c - running the check families, and the notions they share.
+/* organisation.c - which organisation a domain, a relay or a signature speaks for.
  *
- * Families run in a fixed order so that findings appear in the report in a
- * stable order: envelope and headers first (what the investigator reads
- * first), then links and brands, then wording, then what look-ups added.
+ * The check families share one notion: two registrable domains are one
+ * organisation when they are equal or both official domains of one brand, and
+ * related when they are one long name under two suffixes. From it follow
+ * whether the origin relay, the mailing list or the signing domain may speak
+ * for the From address. Only facts and the catalog are read.
  */
-#include "checks.h"
+#include "organisation.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "domain.h"
 #include "util.h"
-
-void mk_checks_run(const mk_facts *facts, const mk_catalog *cat, mk_findings *out)
-{
-    mk_checks_header(facts, cat, out);
-    mk_checks_links(facts, cat, out);
-    mk_checks_wording(facts, cat, out);
-    mk_checks_online(facts, cat, out);
-}
 
 /* ---- the origin and the From organisation ---- */
 

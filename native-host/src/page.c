@@ -1,4 +1,4 @@
-/* links.c - what a reader sees in a message, and where its links really go.
+/* page.c - what a reader sees in a message, and where its links really go.
  *
  * HTML goes through gumbo, the HTML5 tree builder, so the tree is the one a
  * mail client would build from the same broken markup. We then walk it once,
@@ -26,7 +26,7 @@
  * bytes before parsing; real mail stays far below both. Links stop at
  * MK_LINKS_MAX and visible text at MK_VISIBLE_MAX bytes.
  */
-#include "links.h"
+#include "page.h"
 
 #include <gumbo.h>
 #include <stdlib.h>

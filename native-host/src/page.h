@@ -1,4 +1,4 @@
-/* links.h - links and page features found in a message's HTML and text.
+/* page.h - what a reader sees of a message (its page), and where its links go.
  *
  * HTML is parsed with an HTML5 tree builder (gumbo), never with patterns. For
  * every <a href> (and <area>, and form actions) we keep the target and the
@@ -8,8 +8,8 @@
  * hidden from the reader (display:none, visibility:hidden, zero font size,
  * font colour equal to background), and collects the visible text.
  */
-#ifndef MK_LINKS_H
-#define MK_LINKS_H
+#ifndef MK_PAGE_H
+#define MK_PAGE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,10 +9,11 @@
  */
 #include "spf.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "domain.h"
 
 #define MK_SPF_MAX_TERMS 32
 
@@ -60,35 +61,6 @@ void mk_spf_free(mk_spf *spf)
 {
     mk_strlist_free(&spf->networks);
     mk_strlist_free(&spf->includes);
-}
-
-bool mk_ip_in_network(const char *ip, const char *network)
-{
-    unsigned char a[16], n[16];
-    char addr[64];
-    const char *slash = strchr(network, '/');
-    size_t alen = slash ? (size_t)(slash - network) : strlen(network);
-    if (alen >= sizeof addr)
-        return false;
-    memcpy(addr, network, alen);
-    addr[alen] = '\0';
-    int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-    int bits = family == AF_INET ? 32 : 128;
-    if (inet_pton(family, ip, a) != 1 || inet_pton(family, addr, n) != 1)
-        return false;
-    long len = bits;
-    if (slash) {
-        char *end;
-        len = strtol(slash + 1, &end, 10);
-        if (*end || len < 0 || len > bits)
-            return false;
-    }
-    for (long i = 0; i < len; i++) {
-        int mask = 0x80 >> (i % 8);
-        if ((a[i / 8] & mask) != (n[i / 8] & mask))
-            return false;
-    }
-    return true;
 }
 
 const char *mk_spf_match_ip(const mk_spf *spf, const char *ip)

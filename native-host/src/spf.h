@@ -26,9 +26,7 @@ const char *mk_spf_pick(const char *const *txt, size_t n);
 /* Parses a v=spf1 record; false (and *out empty) when it is not one. At most 32 terms. */
 bool mk_spf_parse(const char *record, mk_spf *out);
 void mk_spf_free(mk_spf *spf);
-/* The network mechanism containing ip, or NULL. Borrowed from spf. */
+/* The network mechanism containing ip (mk_ip_in_network), or NULL. Borrowed from spf. */
 const char *mk_spf_match_ip(const mk_spf *spf, const char *ip);
-/* True when ip lies in "ADDR[/LEN]" (same family). */
-bool mk_ip_in_network(const char *ip, const char *network);
 
 #endif

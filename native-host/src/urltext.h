@@ -3,7 +3,7 @@
  * Mail text glues URLs to Japanese words ("こちらhttps://x.jp/aから"), wraps
  * them in full-width brackets, defangs them ("hxxps://", "h**ps://",
  * "www[.]evil[.]com") or drops the scheme ("www.x.com/login"). This module
- * only finds the span of each URL; url.c takes the span apart. Both links.c
+ * only finds the span of each URL; url.c takes the span apart. Both page.c
  * (plain-text bodies) and mk_url_host_in_text() (link captions) use it so that
  * they agree on what counts as a URL.
  */

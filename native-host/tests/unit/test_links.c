@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "links.h"
+#include "page.h"
 #include "util.h"
 
 static void add_html(mk_page *p, const char *html)

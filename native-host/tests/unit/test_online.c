@@ -21,6 +21,7 @@
 
 #include "cache.h"
 #include "checks.h"
+#include "domain.h"
 #include "enrich.h"
 #include "findings.h"
 #include "rdap.h"
