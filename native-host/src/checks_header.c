@@ -138,7 +138,7 @@ static void check_party_mismatch(const mk_facts *f, const mk_catalog *cat, const
 {
     if (!*p->regdom || !*f->from.regdom || mk_org_same(cat, f->from.regdom, p->regdom))
         return;
-    if (mk_is_list_domain(f->msg, p->regdom))
+    if (mk_is_list_domain(f, p->regdom))
         return;
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "from", f->msg->from.address, "from_domain",
                            f->from.regdom, "other", p->addr->address, "other_domain", p->regdom);
@@ -207,8 +207,8 @@ static void check_helo(const mk_facts *f, const mk_catalog *cat, const mk_hop *h
     if (!*h->helo)
         return;
     const char *why = NULL;
-    char *helo_reg = mk_domain_registrable(h->helo);
-    char *rdns_reg = is_known_name(h->rdns) ? mk_domain_registrable(h->rdns) : NULL;
+    const char *helo_reg = *f->origin_helo_regdom ? f->origin_helo_regdom : NULL;
+    const char *rdns_reg = *f->origin_rdns_regdom ? f->origin_rdns_regdom : NULL;
     if (mk_ip_is_literal(h->helo))
         why = "bare_ip";
     else if (!helo_reg)
@@ -228,8 +228,6 @@ static void check_helo(const mk_facts *f, const mk_catalog *cat, const mk_hop *h
         json_object_set_new(ev, "reason", json_string(why));
         mk_findings_add(out, "helo_mismatch", ev);
     }
-    free(helo_reg);
-    free(rdns_reg);
 }
 
 static bool in_hosting_network(const mk_catalog *cat, const mk_hop *h,
@@ -248,7 +246,7 @@ static bool in_hosting_network(const mk_catalog *cat, const mk_hop *h,
 static void check_hosting(const mk_facts *f, const mk_catalog *cat, const mk_hop *h,
                           const mk_geo_info *g, mk_findings *out)
 {
-    if (!*h->ip || mk_name_is_from_org(f, cat, h->rdns) || !in_hosting_network(cat, h, g))
+    if (!*h->ip || mk_name_is_from_org(f, cat, h->rdns, f->origin_rdns_regdom) || !in_hosting_network(cat, h, g))
         return;
     json_t *ev = hop_evidence(h);
     json_object_set_new(ev, "asn", json_integer(g->asn));

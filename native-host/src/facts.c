@@ -70,6 +70,62 @@ static char *auth_result(const char *value, const char *method)
     return mk_xstrdup("");
 }
 
+/* The signing domain of the "dkim=pass" clause starting at p, or NULL. */
+static char *dkim_pass_domain(const char *p)
+{
+    const char *end = strchr(p, ';');
+    size_t span = end ? (size_t)(end - p) : strlen(p);
+    char *clause = mk_xstrndup(p, span);
+    char *domain = NULL;
+    const char *d = mk_ascii_istr(clause, "header.d=");
+    if (d)
+        d += strlen("header.d=");
+    else if ((d = mk_ascii_istr(clause, "header.i=")) != NULL) {
+        d += strlen("header.i=");
+        const char *at = strchr(d, '@');
+        if (at)
+            d = at + 1;
+    }
+    if (d) {
+        size_t len = strcspn(d, " \t\r\n;()");
+        domain = mk_ascii_lower_inplace(mk_xstrndup(d, len));
+    }
+    free(clause);
+    return domain;
+}
+
+/* The domain after "smtp.mailfrom=" (or the part after '@' of an address there). */
+static char *spf_mailfrom_domain(const char *header)
+{
+    const char *p = mk_ascii_istr(header, "smtp.mailfrom=");
+    if (!p)
+        return NULL;
+    p += strlen("smtp.mailfrom=");
+    size_t len = strcspn(p, " \t\r\n;()");
+    char *v = mk_xstrndup(p, len);
+    char *at = strrchr(v, '@');
+    char *d = mk_ascii_lower_inplace(mk_xstrdup(at ? at + 1 : v));
+    free(v);
+    return d;
+}
+
+/* The organisations the header vouches for: the envelope sender's and every
+ * signer whose DKIM signature passed. */
+static void auth_domains(mk_auth *auth)
+{
+    char *d = spf_mailfrom_domain(auth->header);
+    char *reg = d ? mk_domain_registrable(d) : NULL;
+    auth->mailfrom_regdom = reg ? reg : mk_xstrdup("");
+    free(d);
+    for (const char *p = mk_ascii_istr(auth->header, "dkim=pass"); p; p = mk_ascii_istr(p + 1, "dkim=pass")) {
+        d = dkim_pass_domain(p);
+        reg = d ? mk_domain_registrable(d) : NULL;
+        if (reg)
+            mk_strlist_push_owned(&auth->dkim_pass_regdoms, reg);
+        free(d);
+    }
+}
+
 static void set_auth(mk_auth *auth, const char *v)
 {
     auth->present = true;
@@ -77,6 +133,7 @@ static void set_auth(mk_auth *auth, const char *v)
     auth->dkim = auth_result(v, "dkim");
     auth->dmarc = auth_result(v, "dmarc");
     auth->header = mk_xstrndup(v, 1024);
+    auth_domains(auth);
 }
 
 /* Does the authserv-id (the token before the first ';') name the server that
@@ -124,6 +181,47 @@ static void find_trusted_auth(const mk_message *msg, const mk_hops *hops, size_t
     auth->dkim = mk_xstrdup("");
     auth->dmarc = mk_xstrdup("");
     auth->header = mk_xstrdup("");
+    auth->mailfrom_regdom = mk_xstrdup("");
+}
+
+/* ---- mailing list and origin names --------------------------------------- */
+
+static const char *const list_headers[] = {"List-Id", "List-Post", "List-Unsubscribe", "List-Help",
+                                           "List-Archive", "Mailing-List"};
+
+/* Every registrable domain a List-* header mentions a host of (after '@', '<',
+ * '.' or "//"): List-Id, List-Post and friends name the list's own domain. */
+static void find_list_regdoms(const mk_message *msg, mk_strlist *out)
+{
+    for (size_t i = 0; i < sizeof list_headers / sizeof *list_headers; i++) {
+        const char *v = mk_message_header(msg, list_headers[i]);
+        size_t scanned = 0;
+        for (const char *p = v; p && *p && scanned < 2048; p++, scanned++) {
+            if (*p != '@' && *p != '.' && *p != '<' && *p != '/')
+                continue;
+            size_t len = strcspn(p + 1, ">)/:?# \t\r\n,;");
+            if (len == 0 || len > 253)
+                continue;
+            char *host = mk_xstrndup(p + 1, len);
+            char *reg = mk_domain_registrable(host);
+            free(host);
+            if (reg && !mk_strlist_contains(out, reg))
+                mk_strlist_push_owned(out, reg);
+            else
+                free(reg);
+        }
+    }
+}
+
+/* The registrable domains of the origin hop's HELO and recorded rDNS name. */
+static void find_origin_regdoms(mk_facts *f)
+{
+    const mk_hop *h = f->hops.origin >= 0 ? &f->hops.v[f->hops.origin] : NULL;
+    char *helo = h ? mk_domain_registrable(h->helo) : NULL;
+    bool rdns_named = h && *h->rdns && strcmp(h->rdns, "unknown") != 0;
+    char *rdns = rdns_named ? mk_domain_registrable(h->rdns) : NULL;
+    f->origin_helo_regdom = helo ? helo : mk_xstrdup("");
+    f->origin_rdns_regdom = rdns ? rdns : mk_xstrdup("");
 }
 
 /* ---- page and text ------------------------------------------------------- */
@@ -189,6 +287,7 @@ void mk_facts_build(const mk_message *msg, const mk_catalog *cat, const mk_geo *
     mk_hops_build(msg, &out->hops);
     out->trusted_header_limit = mk_hops_trusted_header_limit(&out->hops, msg);
     locate_hops(geo, out);
+    find_origin_regdoms(out);
     collect_page(msg, &out->page);
 
     party_set(&out->from, &msg->from);
@@ -198,6 +297,7 @@ void mk_facts_build(const mk_message *msg, const mk_catalog *cat, const mk_geo *
     out->message_id_regdom = regdom_or_empty(msg->message_id_domain);
     out->recipient_regdom = find_recipient_regdom(msg, &out->hops);
     find_trusted_auth(msg, &out->hops, out->trusted_header_limit, &out->auth);
+    find_list_regdoms(msg, &out->list_regdoms);
 
     out->subject_folded = mk_text_fold(msg->subject, strlen(msg->subject));
     out->from_name_folded = mk_text_fold(msg->from.name, strlen(msg->from.name));
@@ -228,6 +328,11 @@ void mk_facts_free(mk_facts *f)
     free(f->return_path.regdom);
     free(f->message_id_regdom);
     free(f->recipient_regdom);
+    mk_strlist_free(&f->list_regdoms);
+    free(f->origin_helo_regdom);
+    free(f->origin_rdns_regdom);
+    free(f->auth.mailfrom_regdom);
+    mk_strlist_free(&f->auth.dkim_pass_regdoms);
     free(f->auth.spf);
     free(f->auth.dkim);
     free(f->auth.dmarc);

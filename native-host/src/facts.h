@@ -32,6 +32,8 @@ typedef struct mk_auth {
     char *dkim;
     char *dmarc;
     char *header;        /* the header value used as evidence, "" when none */
+    char *mailfrom_regdom;      /* registrable domain of smtp.mailfrom=, "" when none */
+    mk_strlist dkim_pass_regdoms; /* registrable domains of the dkim=pass signers (header.d/header.i) */
 } mk_auth;
 
 typedef struct mk_online_facts mk_online_facts;  /* defined by enrich.h */
@@ -42,11 +44,14 @@ typedef struct mk_facts {
     mk_hops hops;
     mk_geo_info *hop_geo;     /* parallel to hops.v; zeroed when no database */
     size_t trusted_header_limit; /* see mk_hops_trusted_header_limit() */
+    char *origin_helo_regdom; /* registrable domain of the origin hop's HELO, "" when none */
+    char *origin_rdns_regdom; /* of its recorded rDNS name, "" when none or "unknown" */
     mk_page page;             /* links, visible text, forms, hidden text of all parts */
 
     mk_party from, sender, reply_to, return_path;
     char *message_id_regdom;  /* "" when none */
     char *recipient_regdom;   /* recipient organisation (from trusted `for`, else To), "" when unknown */
+    mk_strlist list_regdoms;  /* registrable domains of the hosts List-* headers name (the list's own) */
     mk_auth auth;             /* from trusted Authentication-Results only */
 
     char *subject_folded;     /* mk_text_fold of the subject */

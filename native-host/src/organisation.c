@@ -16,55 +16,21 @@
 
 /* ---- the origin and the From organisation ---- */
 
-/* Does header `name` mention a host of organisation regdom (after '@', '<', '.'
- * or "//")? List-Id, List-Post and friends name the list's own domain. */
-static bool header_names_org(const mk_message *m, const char *name, const char *regdom)
-{
-    const char *v = mk_message_header(m, name);
-    if (!v || !*regdom)
-        return false;
-    size_t scanned = 0;
-    for (const char *p = v; *p && scanned < 2048; p++, scanned++) {
-        if (*p != '@' && *p != '.' && *p != '<' && *p != '/')
-            continue;
-        size_t len = strcspn(p + 1, ">)/:?# \t\r\n,;");
-        if (len == 0 || len > 253)
-            continue;
-        char *host = mk_xstrndup(p + 1, len);
-        char *reg = mk_domain_registrable(host);
-        bool same = reg && strcmp(reg, regdom) == 0;
-        free(host);
-        free(reg);
-        if (same)
-            return true;
-    }
-    return false;
-}
-
-static const char *const list_headers[] = {"List-Id", "List-Post", "List-Unsubscribe", "List-Help",
-                                           "List-Archive", "Mailing-List"};
-
 /* Mailing lists legitimately set Reply-To to the list, and bounce to themselves. */
-bool mk_is_list_domain(const mk_message *m, const char *regdom)
+bool mk_is_list_domain(const mk_facts *f, const char *regdom)
 {
-    for (size_t i = 0; i < sizeof list_headers / sizeof *list_headers; i++)
-        if (header_names_org(m, list_headers[i], regdom))
-            return true;
-    return false;
+    return regdom && *regdom && mk_strlist_contains(&f->list_regdoms, regdom);
 }
 
 /* Does a host name of the origin belong to the From organisation? */
-bool mk_name_is_from_org(const mk_facts *f, const mk_catalog *cat, const char *name)
+bool mk_name_is_from_org(const mk_facts *f, const mk_catalog *cat, const char *name, const char *regdom)
 {
     if (!(*name && strcmp(name, "unknown") != 0) || mk_ip_is_literal(name))
         return false;
     /* A VPS name under a provider's zone speaks for the customer, not the provider. */
     if (mk_catalog_is_customer_host(cat, name))
         return false;
-    char *reg = mk_domain_registrable(name);
-    bool same = reg && mk_org_related(cat, f->from.regdom, reg);
-    free(reg);
-    return same;
+    return regdom && *regdom && mk_org_related(cat, f->from.regdom, regdom);
 }
 
 /* Organisations entitled to relay for the author: the Sender (RFC 5322: the agent
@@ -74,7 +40,7 @@ static bool relayed_by_agent(const mk_facts *f, const mk_catalog *cat, const cha
 {
     if (*f->sender.regdom && mk_org_related(cat, f->sender.regdom, origin_regdom))
         return true;
-    if (mk_is_list_domain(f->msg, origin_regdom))
+    if (mk_is_list_domain(f, origin_regdom))
         return true;
     return *f->return_path.regdom && !mk_org_same(cat, f->return_path.regdom, f->from.regdom) &&
            mk_org_related(cat, f->return_path.regdom, origin_regdom);
@@ -90,17 +56,15 @@ bool mk_origin_speaks_for_from(const mk_facts *f, const mk_catalog *cat)
      * up); "unknown" means the address has none, and a host without a name
      * that greets with the sender's domain is making a claim, not proving it. */
     bool rdns_known = *h->rdns && strcmp(h->rdns, "unknown") != 0;
-    if (mk_name_is_from_org(f, cat, h->rdns))
+    if (mk_name_is_from_org(f, cat, h->rdns, f->origin_rdns_regdom))
         return true;
-    if (!*h->rdns && mk_name_is_from_org(f, cat, h->helo))
+    if (!*h->rdns && mk_name_is_from_org(f, cat, h->helo, f->origin_helo_regdom))
         return true;
     const char *name = rdns_known ? h->rdns : h->helo;
     if (!*name || mk_ip_is_literal(name) || mk_catalog_is_customer_host(cat, name))
         return false;
-    char *origin_regdom = mk_domain_registrable(name);
-    bool relayed = origin_regdom && relayed_by_agent(f, cat, origin_regdom);
-    free(origin_regdom);
-    return relayed;
+    const char *origin_regdom = rdns_known ? f->origin_rdns_regdom : f->origin_helo_regdom;
+    return origin_regdom && *origin_regdom && relayed_by_agent(f, cat, origin_regdom);
 }
 
 /* imakenews.net and imakenews.com, example.co.uk and example.com: one name
@@ -135,53 +99,6 @@ bool mk_org_related(const mk_catalog *cat, const char *a, const char *b)
     return mk_org_same(cat, a, b) || (a && b && same_name_other_suffix(cat, a, b));
 }
 
-/* The signing domain of the "dkim=pass" clause starting at p, or NULL. */
-static char *dkim_pass_domain(const char *p)
-{
-    const char *end = strchr(p, ';');
-    size_t span = end ? (size_t)(end - p) : strlen(p);
-    char *clause = mk_xstrndup(p, span);
-    char *domain = NULL;
-    const char *d = mk_ascii_istr(clause, "header.d=");
-    if (d)
-        d += strlen("header.d=");
-    else if ((d = mk_ascii_istr(clause, "header.i=")) != NULL) {
-        d += strlen("header.i=");
-        const char *at = strchr(d, '@');
-        if (at)
-            d = at + 1;
-    }
-    if (d) {
-        size_t len = strcspn(d, " \t\r\n;()");
-        domain = mk_ascii_lower_inplace(mk_xstrndup(d, len));
-    }
-    free(clause);
-    return domain;
-}
-
-/* The domain after "smtp.mailfrom=" (or the part after '@' of an address there). */
-static char *spf_mailfrom_domain(const char *header)
-{
-    const char *p = mk_ascii_istr(header, "smtp.mailfrom=");
-    if (!p)
-        return NULL;
-    p += strlen("smtp.mailfrom=");
-    size_t len = strcspn(p, " \t\r\n;()");
-    char *v = mk_xstrndup(p, len);
-    char *at = strrchr(v, '@');
-    char *d = mk_ascii_lower_inplace(mk_xstrdup(at ? at + 1 : v));
-    free(v);
-    return d;
-}
-
-static bool regdom_same_org(const mk_catalog *cat, const char *from_regdom, const char *host)
-{
-    char *reg = host ? mk_domain_registrable(host) : NULL;
-    bool same = reg && mk_org_same(cat, from_regdom, reg);
-    free(reg);
-    return same;
-}
-
 bool mk_from_authenticated(const mk_facts *f, const mk_catalog *cat)
 {
     if (!f->auth.present || !*f->from.regdom)
@@ -189,20 +106,11 @@ bool mk_from_authenticated(const mk_facts *f, const mk_catalog *cat)
     if (strcmp(f->auth.dmarc, "pass") == 0)
         return true;
     /* SPF pass for an envelope sender of the From organisation (aligned SPF). */
-    if (strcmp(f->auth.spf, "pass") == 0) {
-        char *d = spf_mailfrom_domain(f->auth.header);
-        bool aligned = regdom_same_org(cat, f->from.regdom, d);
-        free(d);
-        if (aligned)
+    if (strcmp(f->auth.spf, "pass") == 0 && f->auth.mailfrom_regdom && *f->auth.mailfrom_regdom &&
+        mk_org_same(cat, f->from.regdom, f->auth.mailfrom_regdom))
+        return true;
+    for (size_t i = 0; i < f->auth.dkim_pass_regdoms.n; i++)
+        if (mk_org_same(cat, f->from.regdom, f->auth.dkim_pass_regdoms.v[i]))
             return true;
-    }
-    for (const char *p = mk_ascii_istr(f->auth.header, "dkim=pass"); p;
-         p = mk_ascii_istr(p + 1, "dkim=pass")) {
-        char *d = dkim_pass_domain(p);
-        bool same = regdom_same_org(cat, f->from.regdom, d);
-        free(d);
-        if (same)
-            return true;
-    }
     return false;
 }

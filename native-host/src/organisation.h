@@ -19,11 +19,11 @@ bool mk_org_same(const mk_catalog *cat, const char *regdom_a, const char *regdom
  * send for an organisation, never to authenticate it (an impostor can register
  * the name under another suffix, as business e-mail fraud does for replies). */
 bool mk_org_related(const mk_catalog *cat, const char *regdom_a, const char *regdom_b);
-/* True when a List-* header of m names a host of organisation regdom. */
-bool mk_is_list_domain(const mk_message *m, const char *regdom);
-/* True when a host name (HELO or rDNS) belongs to the From organisation (not a
- * customer host under a provider's zone). */
-bool mk_name_is_from_org(const mk_facts *facts, const mk_catalog *cat, const char *name);
+/* True when a List-* header names a host of organisation regdom (facts->list_regdoms). */
+bool mk_is_list_domain(const mk_facts *facts, const char *regdom);
+/* True when a host name (HELO or rDNS) of registrable domain regdom belongs to
+ * the From organisation (not a customer host under a provider's zone). */
+bool mk_name_is_from_org(const mk_facts *facts, const mk_catalog *cat, const char *name, const char *regdom);
 /* True when the origin's recorded name belongs to the From organisation or to an
  * agent entitled to relay for it: the Sender, the mailing list, a bounce domain. */
 bool mk_origin_speaks_for_from(const mk_facts *facts, const mk_catalog *cat);
