@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lookalike_index.h"
 #include "textnorm.h"
 
 /* ---- errors -------------------------------------------------------------- */
@@ -302,7 +301,7 @@ mk_catalog *mk_catalog_load(const char *dir, char **error)
         mk_catalog_free(cat);
         return NULL;
     }
-    cat->lookalike_index = mk_lookalike_index_build(cat);
+    cat->lookalike_index = mk_lookalike_index_build(cat->brands, cat->n_brands);
     return cat;
 }
 

@@ -19,25 +19,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "brand.h"
+#include "lookalike_index.h"
 #include "util.h"
-
-typedef struct mk_brand {
-    char *id;            /* stable id, e.g. "ekinet" */
-    char *name_ja;       /* display name in Japanese */
-    char *name_en;       /* display name in English */
-    char *country;       /* ISO 3166 alpha-2 home country, "" for global brands */
-    char *kind;          /* bank, card, rail, carrier, ecommerce, hosting, government, ... */
-    mk_strlist names;    /* folded names users see (kanji, kana, romaji, English, abbreviations) */
-    mk_strlist sender_names; /* folded names too common in running text to look for there ("au",
-                                "LINE", "ETC"): they claim the brand only as a sender's display
-                                name or inside a 【tag】 at the head of the subject */
-    mk_strlist domains;  /* official registrable domains, lower-case ASCII */
-    mk_strlist tokens;   /* lower-case ASCII tokens that lookalike hosts reuse ("eki-net", "smbc") */
-    mk_strlist customer_zones; /* zones whose names belong to the brand's customers, not the brand
-                                  (e.g. "vs.sakura.ne.jp" for a VPS provider) */
-    mk_strlist mailbox_domains; /* official domains whose addresses are customers' mailboxes
-                                   (gmail.com, docomo.ne.jp): a person writing, not the brand */
-} mk_brand;
 
 typedef struct mk_phrases {
     mk_strlist urgency;             /* deadlines, suspension, lock-out threats */
@@ -59,8 +43,8 @@ typedef struct mk_catalog {
     mk_strlist hosting_rdns;        /* rDNS suffixes of hosting / VPS networks */
     json_t *findings;               /* object: id -> {severity, points, title{ja,en}, detail{ja,en}} */
     json_t *labels;                 /* object: key -> {ja, en} */
-    struct mk_lookalike_index *lookalike_index; /* official labels prepared for look-alike tests
-                                                   (lookalike_index.h); NULL in catalogs built by hand */
+    mk_lookalike_index *lookalike_index; /* official labels prepared for look-alike tests
+                                            (lookalike_index.h); NULL in catalogs built by hand */
 } mk_catalog;
 
 /* Loads and validates every file in dir. On failure returns NULL and sets *error

@@ -248,7 +248,7 @@ static const mk_lookalike_index *index_of(const mk_catalog *cat, mk_lookalike_in
     *temporary = NULL;
     if (cat->lookalike_index)
         return cat->lookalike_index;
-    *temporary = mk_lookalike_index_build(cat);
+    *temporary = mk_lookalike_index_build(cat->brands, cat->n_brands);
     return *temporary;
 }
 

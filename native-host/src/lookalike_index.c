@@ -87,21 +87,21 @@ static void sort_by_domain(mk_lookalike_index *ix)
     qsort(ix->by_domain, ix->n_labels, sizeof *ix->by_domain, compare_by_domain);
 }
 
-mk_lookalike_index *mk_lookalike_index_build(const mk_catalog *cat)
+mk_lookalike_index *mk_lookalike_index_build(const mk_brand *brands, size_t n_brands)
 {
     mk_lookalike_index *ix = mk_xcalloc(1, sizeof *ix);
     size_t n_tokens = 0;
-    for (size_t b = 0; b < cat->n_brands; b++) {
-        ix->n_labels += cat->brands[b].domains.n;
-        n_tokens += cat->brands[b].tokens.n;
+    for (size_t b = 0; b < n_brands; b++) {
+        ix->n_labels += brands[b].domains.n;
+        n_tokens += brands[b].tokens.n;
     }
-    ix->n_brands = cat->n_brands;
+    ix->n_brands = n_brands;
     ix->labels = mk_xcalloc(ix->n_labels ? ix->n_labels : 1, sizeof *ix->labels);
-    ix->brand_start = mk_xcalloc(cat->n_brands + 1, sizeof *ix->brand_start);
+    ix->brand_start = mk_xcalloc(n_brands + 1, sizeof *ix->brand_start);
     ix->names = mk_xcalloc(ix->n_labels + n_tokens + 1, sizeof *ix->names);
     size_t at = 0;
-    for (size_t b = 0; b < cat->n_brands; b++) {
-        const mk_brand *brand = &cat->brands[b];
+    for (size_t b = 0; b < n_brands; b++) {
+        const mk_brand *brand = &brands[b];
         ix->brand_start[b] = at;
         for (size_t d = 0; d < brand->domains.n; d++, at++) {
             fill_label(&ix->labels[at], brand, brand->domains.v[d]);
@@ -110,7 +110,7 @@ mk_lookalike_index *mk_lookalike_index_build(const mk_catalog *cat)
         for (size_t t = 0; t < brand->tokens.n; t++)
             ix->names[ix->n_names++] = brand->tokens.v[t];
     }
-    ix->brand_start[cat->n_brands] = at;
+    ix->brand_start[n_brands] = at;
     sort_unique(ix);
     sort_by_domain(ix);
     return ix;

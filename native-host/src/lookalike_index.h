@@ -12,7 +12,7 @@
  * is a binary search, and the official domains sorted once more, so "which
  * brand owns this registrable domain?" is one too.
  *
- * The index borrows the catalog's brands and domain strings: it lives exactly
+ * The index borrows the brands and their domain strings: it lives exactly
  * as long as the catalog that built it (mk_catalog_load builds it and
  * mk_catalog_free frees it). Catalogs assembled by hand have none; callers
  * then build a temporary one with mk_lookalike_index_build().
@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "catalog.h"
+#include "brand.h"
 
 typedef struct mk_official_label {
     const mk_brand *brand;   /* owner (borrowed) */
@@ -50,8 +50,8 @@ typedef struct mk_lookalike_index {
  * the same string. Returns an allocated string. */
 char *mk_fold_ascii_lookalikes(const char *label);
 
-/* Builds the index of cat's brands as they are now; never NULL. */
-mk_lookalike_index *mk_lookalike_index_build(const mk_catalog *cat);
+/* Builds the index of brands[0..n_brands) as they are now; never NULL. */
+mk_lookalike_index *mk_lookalike_index_build(const mk_brand *brands, size_t n_brands);
 void mk_lookalike_index_free(mk_lookalike_index *ix);
 
 /* True when label is exactly the first label of an official domain, or a
