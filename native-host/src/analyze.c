@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "checks.h"
-#include "enrich.h"
+#include "lookups.h"
 #include "facts.h"
 #include "findings.h"
 #include "message.h"

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "domain.h"
-#include "enrich.h"
+#include "online_facts.h"
 
 #define MK_NEW_DOMAIN_DAYS 90
 

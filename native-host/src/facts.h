@@ -18,6 +18,7 @@
 #include "geo.h"
 #include "page.h"
 #include "message.h"
+#include "online_facts.h"
 #include "pairset.h"
 #include "received.h"
 
@@ -36,7 +37,6 @@ typedef struct mk_auth {
     mk_strlist dkim_pass_regdoms; /* registrable domains of the dkim=pass signers (header.d/header.i) */
 } mk_auth;
 
-typedef struct mk_online_facts mk_online_facts;  /* defined by enrich.h */
 typedef struct mk_feed mk_feed;                  /* defined by feed.h */
 
 typedef struct mk_facts {

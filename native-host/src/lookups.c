@@ -1,4 +1,4 @@
-/* enrich.c - the look-ups, all at once, under one clock.
+/* lookups.c - the look-ups, all at once, under one clock.
  *
  * An investigator checking a phishing mail asks DNS whether the sender's
  * domain exists, who the origin IP says it is and whether that name points
@@ -25,7 +25,7 @@
  * message is ever sent out; only servers named in the options may be local.
  * The phishing pages themselves are never fetched.
  */
-#include "enrich.h"
+#include "lookups.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* online_facts.c - turning raw look-up answers into facts the checks can read.
  *
- * The engine (enrich.c) collects every answer in one JSON object keyed by
+ * The engine (lookups.c) collects every answer in one JSON object keyed by
  * "kind:type:target". This file reads the facts off that object: per host
  * whether it exists and where it points, per registrable domain what the
  * registry says, and for the origin IP its live reverse name, whether names
@@ -9,7 +9,7 @@
  * so that a slow network cannot produce a finding. The online part of the
  * report is written by online_report.c.
  */
-#include "enrich.h"
+#include "online_facts.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,27 +1,22 @@
-/* enrich.h - the network look-ups an investigator would do by hand.
+/* online_facts.h - what the network look-ups learned, as facts the checks read.
  *
- * Given the offline facts, mk_enrich() gathers, concurrently and within one
- * wall-clock budget: DNS (A/AAAA/MX of sender and link domains, PTR of the
- * origin IP and forward confirmation of its name, the From domain's SPF/MX
- * addresses), registration data (RDAP via the IANA bootstrap, WHOIS on port 43
- * where there is no RDAP) and the location/network of link hosts. Results are
- * cached in SQLite. Only domain names and IP addresses leave the machine, and
- * never a loopback/private/link-local target taken from a message.
+ * The look-up engine (lookups.h) asks; this is the record of the answers,
+ * reduced per host (does it exist, where does it point), per registrable
+ * domain (what the registry says) and for the origin relay (its live reverse
+ * name, forward confirmation, whether it may send for the From domain). A
+ * missing or late answer is "unknown", never a negative. mk_facts.online
+ * points here once enrichment ran.
  */
-#ifndef MK_ENRICH_H
-#define MK_ENRICH_H
+#ifndef MK_ONLINE_FACTS_H
+#define MK_ONLINE_FACTS_H
 
 #include <jansson.h>
 #include <stdbool.h>
-
-#include "facts.h"
-#include "geo.h"
-
 #include <time.h>
 
+#include "geo.h"
+#include "privacy.h"
 #include "util.h"
-
-/* ---- what the look-ups learned (read by checks_online.c) ------------------ */
 
 /* Why a name was looked up; a name can have several roles. */
 enum {
@@ -90,7 +85,7 @@ typedef struct mk_online_origin {
     char *spf_mechanism;     /* the mechanism that matched, "" when none */
 } mk_online_origin;
 
-struct mk_online_facts {
+typedef struct mk_online_facts {
     time_t now;              /* when the look-ups ran; checks compare dates with this */
     int budget_ms;
     double elapsed_ms;
@@ -102,38 +97,17 @@ struct mk_online_facts {
     mk_online_registration *regs;
     size_t n_regs;
     mk_online_origin origin;
-};
+} mk_online_facts;
 
 /* The entry for a host / registrable domain, or NULL. */
 const mk_online_host *mk_online_host_find(const mk_online_facts *online, const char *name);
 const mk_online_registration *mk_online_reg_find(const mk_online_facts *online, const char *domain);
 
-typedef struct mk_enrich_options {
-    const char *dns_server;   /* "IP[:PORT]" or NULL for the system resolver */
-    const char *rdap_base;    /* base URL or NULL for the IANA bootstrap */
-    const char *whois_server; /* "HOST[:PORT]" to use for every WHOIS query, or NULL */
-    int budget_ms;            /* wall-clock budget for all look-ups (default 3000) */
-    const char *cache_dir;    /* NULL for the default */
-    bool no_cache;
-    const char *data_dir;     /* for privacy_services.json / whois_servers.json; NULL: mk_catalog_default_dir() */
-    bool skip_dns;            /* the user turned DNS look-ups of message names off */
-    bool skip_registration;   /* the user turned RDAP/WHOIS look-ups off */
-} mk_enrich_options;
-
-/* Never NULL. The facts are not modified; the caller stores the result in facts->online. */
-mk_online_facts *mk_enrich(const mk_facts *facts, const mk_geo *geo, const mk_enrich_options *opt);
-void mk_online_facts_free(mk_online_facts *online);
-
-/* The engine's two halves, exposed for tests. mk_enrich_plan() lists what to ask:
- * {"hosts": {name: roles}, "regs": {domain: roles}, "from_host", "origin_ip", "recorded_rdns"}.
- * mk_online_build() fills online's hosts/regs/origin from the plan and the answers
- * ({"dns:A:name": {...}, "rdap:domain:x": {...}, "whois:domain:x": {...}, ...}). */
-struct mk_privacy;
-json_t *mk_enrich_plan(const mk_facts *facts);
+/* Fills online's hosts/regs/origin from the engine's plan and its answers
+ * ({"dns:A:name": {...}, "rdap:domain:x": {...}, "whois:domain:x": {...}, ...};
+ * see mk_enrich_plan() in lookups.h). */
 void mk_online_build(mk_online_facts *online, const json_t *plan, const json_t *results,
-                     const mk_geo *geo, const struct mk_privacy *privacy);
-
-/* Adds what the look-ups learned to a report: "lookups", and geo/asn/addresses on links. */
-void mk_online_annotate_report(const mk_online_facts *online, const mk_facts *facts, json_t *report);
+                     const mk_geo *geo, const mk_privacy *privacy);
+void mk_online_facts_free(mk_online_facts *online);
 
 #endif

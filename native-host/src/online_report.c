@@ -6,7 +6,7 @@
  * resolved to and where those are; the origin gains its live reverse name and
  * forward confirmation; "registrations" summarises what registries said.
  */
-#include "enrich.h"
+#include "lookups.h"
 
 #include <string.h>
 

@@ -22,7 +22,7 @@
 #include "cache.h"
 #include "checks.h"
 #include "domain.h"
-#include "enrich.h"
+#include "lookups.h"
 #include "findings.h"
 #include "rdap.h"
 #include "spf.h"
