@@ -42,9 +42,11 @@ mv "$prefix/share/mekiki/data" "$tmp/data-away"
 status=0
 run >"$tmp/report.json" 2>"$tmp/err" || status=$?
 [ "$status" -ne 0 ] || fail "installed mekiki without its data gave a report (status 0)"
-grep -q "brands.json" "$tmp/err" || fail "the error does not name the missing data: $(head -c 400 "$tmp/err")"
-if grep -qF "$src" "$tmp/err"; then fail "the error names the source tree: $(head -c 400 "$tmp/err")"; fi
-echo "ok without its data it says so: $(head -c 200 "$tmp/err")"
+# The program's own message (a sanitizer build may add its report below it).
+message=$(grep -m1 '^mekiki:' "$tmp/err" || true)
+case "$message" in *brands.json*) ;; *) fail "the error does not name the missing data: $(head -c 400 "$tmp/err")" ;; esac
+case "$message" in *"$src"*) fail "the error names the source tree: $message" ;; esac
+echo "ok without its data it says so: $message"
 
 objcopy -O binary --only-section=.rodata "$exe" "$tmp/rodata"
 if grep -qaF "$src" "$tmp/rodata"; then fail "the installed program holds the source path $src"; fi
