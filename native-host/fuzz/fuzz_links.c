@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "links.h"
+#include "page.h"
 
 static size_t touch(const char *s)
 {

@@ -312,11 +312,7 @@ static void test_many_rows(void **state)
     char *file = write_file("many.csv", b.data, b.len);
     mk_strbuf_free(&b);
     char *db = db_path("many.sqlite");
-    double t0 = mk_now_ms();
     assert_int_equal(import_ok(db, file), ROWS);
-    double ms = mk_now_ms() - t0;
-    print_message("imported %d rows in %.0f ms\n", ROWS, ms);
-    assert_true(ms < 20000);   /* one transaction: far below this even under sanitizers */
     mk_feed *feed = mk_feed_open(db, NULL);
     expect_match(feed, "https://host19999.example/p/19999", "host19999.example/p/19999 (Brand 0)");
     expect_no_match(feed, "https://host19999.example/p/1");

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "links.h"
+#include "page.h"
 #include "util.h"
 
 static void add_html(mk_page *p, const char *html)
@@ -113,7 +113,7 @@ static void test_deep_nesting(void **state)
     mk_page_free(&p);
     free(html);
 
-    double t0 = mk_now_ms();
+    /* Far deeper than any parser stack: returns (its time is tests/hostile's to bound). */
     html = repeat("<div>", 200000, "");
     add_html(&p, html);
     mk_page_free(&p);
@@ -122,7 +122,6 @@ static void test_deep_nesting(void **state)
     add_html(&p, html);
     mk_page_free(&p);
     free(html);
-    assert_true(mk_now_ms() - t0 < 5000);
 }
 
 static void test_link_cap(void **state)

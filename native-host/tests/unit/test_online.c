@@ -21,7 +21,8 @@
 
 #include "cache.h"
 #include "checks.h"
-#include "enrich.h"
+#include "domain.h"
+#include "lookups.h"
 #include "findings.h"
 #include "rdap.h"
 #include "spf.h"

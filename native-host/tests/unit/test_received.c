@@ -486,14 +486,7 @@ static void test_order_and_delays(void **state)
 
 /* ---- hostile input ------------------------------------------------------- */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static double build_many(size_t n)
+static void build_many(size_t n)
 {
     mk_message *msg = calloc(1, sizeof *msg);
     msg->headers = calloc(n, sizeof *msg->headers);
@@ -509,40 +502,31 @@ static double build_many(size_t n)
         msg->headers[i].name = strdup("Received");
         msg->headers[i].value = strdup(buf);
     }
-    double t0 = now_ms();
     mk_hops hops;
     mk_hops_build(msg, &hops);
-    double t = now_ms() - t0;
     assert_int_equal(hops.n, n);
     assert_int_equal(hops.origin, -1);   /* only private clients */
     assert_true(hops.v[0].trusted);
     assert_int_equal(mk_hops_trusted_header_limit(&hops, msg), 1);
     mk_hops_free(&hops);
     free_message(msg);
-    return t;
 }
 
 static void test_many_headers(void **state)
 {
     (void)state;
-    double t1 = build_many(1000);
-    double t10 = build_many(10000);
-    printf("# 1,000 headers: %.1f ms; 10,000 headers: %.1f ms\n", t1, t10);
-    /* Linear: ten times the headers may not cost much more than ten times. */
-    assert_true(t10 < 25 * (t1 + 1.0));
-    assert_true(t10 < 5000);
+    /* Every hop kept and walked; the time this takes is tests/hostile's to bound. */
+    build_many(1000);
+    build_many(10000);
 }
 
 static void expect_bounded(const char *value)
 {
     mk_hop hop;
-    double t0 = now_ms();
     mk_received_parse(value, &hop);
-    double t = now_ms() - t0;
     const char *fields[] = {hop.helo, hop.rdns, hop.ip, hop.by, hop.with, hop.id, hop.for_addr};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         assert_true(strlen(fields[i]) <= 1400);
-    assert_true(t < 2000);
     mk_hop_free(&hop);
 }
 

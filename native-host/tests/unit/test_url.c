@@ -34,7 +34,7 @@ static void expect_invalid(const char *in)
     mk_url u;
     bool ok = mk_url_parse(in, &u);
     if (ok)
-        print_error("input '%s' unexpectedly gave host '%s'\n", in, u.host);
+        print_error("input '%s' unexpectedly gave host '%s'\n", in, u.host ? u.host : "(none)");
     assert_false(ok);
     assert_string_equal(u.host, "");
     assert_string_equal(u.regdom, "");

@@ -1,0 +1,460 @@
+/* catalog.c - loading and validating the data files.
+ *
+ * Each file is read with Jansson, checked field by field, and copied into
+ * plain C structures so that the hot path never touches JSON: brand names and
+ * phrases are folded once here (mk_text_fold) and domains lower-cased. A
+ * malformed file is a start-up error that names the file and the entry, so a
+ * bad edit to data/ is caught at once instead of silently weakening a check.
+ * The findings texts stay as JSON because the report copies them verbatim.
+ */
+#include "catalog.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "textnorm.h"
+
+/* ---- errors -------------------------------------------------------------- */
+
+typedef struct load_state {
+    const char *dir;
+    const char *file;
+    char *error;
+} load_state;
+
+static bool fail(load_state *st, const char *what, const char *where)
+{
+    if (!st->error)
+        st->error = mk_xasprintf("%s/%s: %s%s%s", st->dir, st->file, what, where ? " at " : "",
+                                 where ? where : "");
+    return false;
+}
+
+static json_t *load_file(load_state *st, const char *file)
+{
+    st->file = file;
+    char *path = mk_xasprintf("%s/%s", st->dir, file);
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    free(path);
+    if (!root) {
+        char *msg = mk_xasprintf("cannot load (%s, line %d)", jerr.text, jerr.line);
+        fail(st, msg, NULL);
+        free(msg);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        fail(st, "top level must be an object", NULL);
+        return NULL;
+    }
+    return root;
+}
+
+/* ---- list helpers -------------------------------------------------------- */
+
+typedef enum { AS_IS, LOWER, FOLD } list_mode;
+
+static bool read_strings(load_state *st, json_t *arr, list_mode mode, mk_strlist *out, const char *where)
+{
+    if (!arr)
+        return true;
+    if (!json_is_array(arr))
+        return fail(st, "expected an array of strings", where);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v) || json_string_length(v) == 0)
+            return fail(st, "expected a non-empty string", where);
+        const char *s = json_string_value(v);
+        char *copy = mode == FOLD ? mk_text_fold(s, strlen(s)) : mk_xstrdup(s);
+        if (mode == LOWER)
+            mk_ascii_lower_inplace(copy);
+        if (!*copy || mk_strlist_contains(out, copy))
+            free(copy);
+        else
+            mk_strlist_push_owned(out, copy);
+    }
+    return true;
+}
+
+/* Phrase sets are objects of language -> array; all languages are merged. */
+static bool read_phrase_set(load_state *st, json_t *root, const char *key, mk_strlist *out)
+{
+    json_t *obj = json_object_get(root, key);
+    if (!obj)
+        return fail(st, "missing phrase set", key);
+    if (json_is_array(obj))
+        return read_strings(st, obj, FOLD, out, key);
+    if (!json_is_object(obj))
+        return fail(st, "phrase set must be an object of language -> array", key);
+    const char *lang;
+    json_t *arr;
+    json_object_foreach(obj, lang, arr) {
+        char *where = mk_xasprintf("%s.%s", key, lang);
+        bool ok = read_strings(st, arr, FOLD, out, where);
+        free(where);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* ---- brands -------------------------------------------------------------- */
+
+static const char *str_field(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool read_brand(load_state *st, json_t *b, mk_brand *out)
+{
+    const char *id = str_field(b, "id");
+    if (!id || !*id)
+        return fail(st, "brand without id", NULL);
+    json_t *name = json_object_get(b, "name");
+    const char *ja = json_is_object(name) ? str_field(name, "ja") : NULL;
+    const char *en = json_is_object(name) ? str_field(name, "en") : NULL;
+    if (!ja && !en)
+        return fail(st, "brand needs name.ja or name.en", id);
+    out->id = mk_xstrdup(id);
+    out->name_ja = mk_xstrdup(ja ? ja : en);
+    out->name_en = mk_xstrdup(en ? en : ja);
+    const char *country = str_field(b, "country");
+    const char *kind = str_field(b, "kind");
+    out->country = mk_xstrdup(country ? country : "");
+    out->kind = mk_xstrdup(kind ? kind : "other");
+    if (!read_strings(st, json_object_get(b, "names"), FOLD, &out->names, id) ||
+        !read_strings(st, json_object_get(b, "sender_names"), FOLD, &out->sender_names, id) ||
+        !read_strings(st, json_object_get(b, "domains"), LOWER, &out->domains, id) ||
+        !read_strings(st, json_object_get(b, "tokens"), LOWER, &out->tokens, id) ||
+        !read_strings(st, json_object_get(b, "customer_zones"), LOWER, &out->customer_zones, id) ||
+        !read_strings(st, json_object_get(b, "mailbox_domains"), LOWER, &out->mailbox_domains, id))
+        return false;
+    if (out->domains.n == 0)
+        return fail(st, "brand has no official domain", id);
+    /* The display names are names users see too. */
+    const char *shown[2] = {ja, en};
+    for (int i = 0; i < 2; i++) {
+        if (!shown[i])
+            continue;
+        char *f = mk_text_fold(shown[i], strlen(shown[i]));
+        if (*f && !mk_strlist_contains(&out->names, f))
+            mk_strlist_push_owned(&out->names, f);
+        else
+            free(f);
+    }
+    return true;
+}
+
+static bool load_brands(load_state *st, mk_catalog *cat)
+{
+    json_t *root = load_file(st, "brands.json");
+    if (!root)
+        return false;
+    json_t *arr = json_object_get(root, "brands");
+    bool ok = json_is_array(arr) ? true : fail(st, "missing \"brands\" array", NULL);
+    if (ok) {
+        cat->brands = mk_xcalloc(json_array_size(arr), sizeof(mk_brand));
+        size_t i;
+        json_t *b;
+        json_array_foreach(arr, i, b) {
+            if (!json_is_object(b) || !read_brand(st, b, &cat->brands[cat->n_brands])) {
+                ok = fail(st, "invalid brand entry", NULL);
+                cat->n_brands++;   /* so that the partial entry is freed */
+                break;
+            }
+            cat->n_brands++;
+        }
+    }
+    json_decref(root);
+    return ok;
+}
+
+/* ---- other files --------------------------------------------------------- */
+
+static bool load_phrases(load_state *st, mk_catalog *cat)
+{
+    json_t *root = load_file(st, "phrases.json");
+    if (!root)
+        return false;
+    mk_phrases *p = &cat->phrases;
+    bool ok = read_phrase_set(st, root, "urgency", &p->urgency) &&
+              read_phrase_set(st, root, "credential", &p->credential) &&
+              read_phrase_set(st, root, "generic_salutation", &p->generic_salutation) &&
+              read_phrase_set(st, root, "admin_roles", &p->admin_roles) &&
+              read_phrase_set(st, root, "spam_stamps", &p->spam_stamps);
+    json_decref(root);
+    return ok;
+}
+
+static bool load_shorteners(load_state *st, mk_catalog *cat)
+{
+    json_t *root = load_file(st, "shorteners.json");
+    if (!root)
+        return false;
+    bool ok = read_strings(st, json_object_get(root, "shorteners"), LOWER, &cat->shorteners, "shorteners") &&
+              read_strings(st, json_object_get(root, "tracking_hosts"), LOWER, &cat->tracking_hosts,
+                           "tracking_hosts");
+    json_decref(root);
+    return ok;
+}
+
+static bool load_hosting(load_state *st, mk_catalog *cat)
+{
+    json_t *root = load_file(st, "hosting.json");
+    if (!root)
+        return false;
+    json_t *asns = json_object_get(root, "asns");
+    bool ok = json_is_array(asns) ? true : fail(st, "missing \"asns\" array", NULL);
+    if (ok) {
+        cat->hosting_asns = mk_xcalloc(json_array_size(asns), sizeof(long));
+        size_t i;
+        json_t *a;
+        json_array_foreach(asns, i, a) {
+            json_t *num = json_is_object(a) ? json_object_get(a, "asn") : a;
+            if (!json_is_integer(num)) {
+                ok = fail(st, "asn entries need an integer \"asn\"", NULL);
+                break;
+            }
+            cat->hosting_asns[cat->n_hosting_asns++] = (long)json_integer_value(num);
+        }
+    }
+    ok = ok && read_strings(st, json_object_get(root, "rdns_suffixes"), LOWER, &cat->hosting_rdns,
+                            "rdns_suffixes");
+    json_decref(root);
+    return ok;
+}
+
+static bool check_text_pair(load_state *st, json_t *def, const char *key, const char *id)
+{
+    json_t *t = json_object_get(def, key);
+    if (!json_is_object(t) || !json_is_string(json_object_get(t, "ja")) ||
+        !json_is_string(json_object_get(t, "en"))) {
+        char *where = mk_xasprintf("%s.%s", id, key);
+        fail(st, "needs {\"ja\", \"en\"} strings", where);
+        free(where);
+        return false;
+    }
+    return true;
+}
+
+static bool load_findings(load_state *st, mk_catalog *cat)
+{
+    json_t *root = load_file(st, "findings.json");
+    if (!root)
+        return false;
+    const char *id;
+    json_t *def;
+    json_object_foreach(root, id, def) {
+        if (!json_is_object(def) || !json_is_integer(json_object_get(def, "points")) ||
+            !json_is_string(json_object_get(def, "severity"))) {
+            json_decref(root);
+            return fail(st, "finding needs integer points and a severity", id);
+        }
+        if (!check_text_pair(st, def, "title", id) || !check_text_pair(st, def, "detail", id)) {
+            json_decref(root);
+            return false;
+        }
+    }
+    cat->findings = root;
+    return true;
+}
+
+static bool load_labels(load_state *st, mk_catalog *cat)
+{
+    json_t *root = load_file(st, "labels.json");
+    if (!root)
+        return false;
+    const char *key;
+    json_t *def;
+    json_object_foreach(root, key, def) {
+        if (!json_is_object(def) || !json_is_string(json_object_get(def, "ja")) ||
+            !json_is_string(json_object_get(def, "en"))) {
+            json_decref(root);
+            return fail(st, "label needs {\"ja\", \"en\"} strings", key);
+        }
+    }
+    cat->labels = root;
+    return true;
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+mk_catalog *mk_catalog_load(const char *dir, char **error)
+{
+    mk_catalog *cat = mk_xcalloc(1, sizeof *cat);
+    cat->dir = mk_xstrdup(dir);
+    load_state st = {.dir = dir};
+    bool ok = load_brands(&st, cat) && load_phrases(&st, cat) && load_shorteners(&st, cat) &&
+              load_hosting(&st, cat) && load_findings(&st, cat) && load_labels(&st, cat);
+    if (!ok) {
+        if (error)
+            *error = st.error;
+        else
+            free(st.error);
+        mk_catalog_free(cat);
+        return NULL;
+    }
+    cat->lookalike_index = mk_lookalike_index_build(cat->brands, cat->n_brands);
+    return cat;
+}
+
+void mk_brand_free(mk_brand *b)
+{
+    free(b->id);
+    free(b->name_ja);
+    free(b->name_en);
+    free(b->country);
+    free(b->kind);
+    mk_strlist_free(&b->names);
+    mk_strlist_free(&b->sender_names);
+    mk_strlist_free(&b->domains);
+    mk_strlist_free(&b->tokens);
+    mk_strlist_free(&b->customer_zones);
+    mk_strlist_free(&b->mailbox_domains);
+}
+
+void mk_catalog_free(mk_catalog *cat)
+{
+    if (!cat)
+        return;
+    for (size_t i = 0; i < cat->n_brands; i++)
+        mk_brand_free(&cat->brands[i]);
+    free(cat->brands);
+    mk_phrases *p = &cat->phrases;
+    mk_strlist_free(&p->urgency);
+    mk_strlist_free(&p->credential);
+    mk_strlist_free(&p->generic_salutation);
+    mk_strlist_free(&p->admin_roles);
+    mk_strlist_free(&p->spam_stamps);
+    mk_strlist_free(&cat->shorteners);
+    mk_strlist_free(&cat->tracking_hosts);
+    mk_strlist_free(&cat->hosting_rdns);
+    free(cat->hosting_asns);
+    json_decref(cat->findings);
+    json_decref(cat->labels);
+    mk_lookalike_index_free(cat->lookalike_index);
+    free(cat->dir);
+    free(cat);
+}
+
+static bool has_brands_file(const char *dir)
+{
+    struct stat sb;
+    char *path = mk_xasprintf("%s/brands.json", dir);
+    bool found = stat(path, &sb) == 0;
+    free(path);
+    return found;
+}
+
+/* The directory holding the running program, into buf; false when unknown. */
+static bool exe_dir(char *buf, size_t size)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        return false;
+    *slash = '\0';
+    return true;
+}
+
+const char *mk_catalog_default_dir(void)
+{
+    static char found[PATH_MAX + 64];
+    const char *env = getenv("MEKIKI_DATA_DIR");
+    if (env && *env)
+        return env;
+    char dir[PATH_MAX];
+    if (exe_dir(dir, sizeof dir)) {
+        /* An installed copy: PREFIX/bin/mekiki -> PREFIX/share/mekiki/data, wherever PREFIX now is. */
+        snprintf(found, sizeof found, "%s/%s", dir, MK_DATA_DIR_FROM_BINDIR);
+        if (has_brands_file(found))
+            return found;
+        /* A data directory beside the program: the build tree's link to the
+         * sources' data/, or an unpacked archive. */
+        snprintf(found, sizeof found, "%s/data", dir);
+        if (has_brands_file(found))
+            return found;
+    }
+    /* The install location, also when it is missing: loading then fails with
+     * an error that names it. */
+    return MK_INSTALL_DATA_DIR;
+}
+
+const mk_brand *mk_catalog_brand_by_id(const mk_catalog *cat, const char *id)
+{
+    for (size_t i = 0; id && i < cat->n_brands; i++)
+        if (strcmp(cat->brands[i].id, id) == 0)
+            return &cat->brands[i];
+    return NULL;
+}
+
+const mk_brand *mk_catalog_brand_owning(const mk_catalog *cat, const char *regdom)
+{
+    if (!regdom || !*regdom)
+        return NULL;
+    if (cat->lookalike_index)
+        return mk_lookalike_index_owner(cat->lookalike_index, regdom);
+    for (size_t i = 0; i < cat->n_brands; i++)   /* a catalog built by hand */
+        if (mk_strlist_contains(&cat->brands[i].domains, regdom))
+            return &cat->brands[i];
+    return NULL;
+}
+
+static bool within_zone(const char *host, const char *zone)
+{
+    size_t lh = strlen(host), lz = strlen(zone);
+    if (lh < lz || strcasecmp(host + lh - lz, zone) != 0)
+        return false;
+    return lh == lz || host[lh - lz - 1] == '.';
+}
+
+bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *regdom)
+{
+    for (size_t i = 0; regdom && *regdom && i < cat->n_brands; i++)
+        if (mk_strlist_contains(&cat->brands[i].mailbox_domains, regdom))
+            return true;
+    return false;
+}
+
+bool mk_catalog_is_customer_host(const mk_catalog *cat, const char *host)
+{
+    if (!host)
+        return false;
+    for (size_t i = 0; i < cat->n_brands; i++)
+        for (size_t j = 0; j < cat->brands[i].customer_zones.n; j++)
+            if (within_zone(host, cat->brands[i].customer_zones.v[j]))
+                return true;
+    return false;
+}
+
+int mk_catalog_points(const mk_catalog *cat, const char *id)
+{
+    json_t *def = json_object_get(cat->findings, id);
+    return def ? (int)json_integer_value(json_object_get(def, "points")) : 0;
+}
+
+const char *mk_catalog_severity(const mk_catalog *cat, const char *id)
+{
+    json_t *def = json_object_get(cat->findings, id);
+    const char *s = def ? json_string_value(json_object_get(def, "severity")) : NULL;
+    return s ? s : "low";
+}
+
+const char *mk_catalog_label(const mk_catalog *cat, const char *key, const char *locale)
+{
+    json_t *def = json_object_get(cat->labels, key);
+    const char *s = def ? json_string_value(json_object_get(def, locale)) : NULL;
+    if (!s && def)
+        s = json_string_value(json_object_get(def, "en"));
+    return s ? s : key;
+}

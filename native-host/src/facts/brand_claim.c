@@ -1,0 +1,234 @@
+/* brand_claim.c - which brand does the message claim to be?
+ *
+ * A reader decides who wrote a mail from, in order, the sender's name, the
+ * subject, the address, and only then the body. We follow that order: the
+ * display name and the subject are matched against every brand's folded names
+ * (the longest name wins, so 三井住友カード beats 三井住友), and the display name
+ * and 【tags】 of the subject also against the short sender names ("au",
+ * "ETC") that would be noise in running text; then the From
+ * domain, when it is a brand's official domain; then the body, where a brand
+ * must be named repeatedly near the top before we believe the message speaks
+ * for it (a newsletter that mentions Apple once does not claim to be Apple).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts.h"
+#include "pairset.h"
+#include "textnorm.h"
+#include "util.h"
+
+#define BODY_CLAIM_WINDOW 3000   /* bytes of folded body where a claim counts */
+#define BODY_CLAIM_MIN_MENTIONS 2
+
+typedef struct brand_match {
+    const mk_brand *brand;
+    const char *name;   /* the folded name that matched (borrowed) */
+    size_t len;
+} brand_match;
+
+static bool sender_name_in(const char *text, const char *name);
+
+/* Longest brand name contained in text: among the names, or with sender set
+ * among the sender names where they stand alone (sender_name_in). */
+static brand_match longest_of(const mk_catalog *cat, const char *text, bool sender)
+{
+    brand_match best = {0};
+    if (!text || !*text)
+        return best;
+    mk_pairset pairs = {0};   /* rules out most names before any search */
+    mk_pairset_add(&pairs, text);
+    for (size_t i = 0; i < cat->n_brands; i++) {
+        const mk_brand *b = &cat->brands[i];
+        const mk_strlist *list = sender ? &b->sender_names : &b->names;
+        for (size_t j = 0; j < list->n; j++) {
+            size_t len = strlen(list->v[j]);
+            if (len > best.len && mk_pairset_may_contain(&pairs, list->v[j]) &&
+                (sender ? sender_name_in(text, list->v[j]) : mk_text_contains(text, list->v[j]))) {
+                best.brand = b;
+                best.name = list->v[j];
+                best.len = len;
+            }
+        }
+    }
+    return best;
+}
+
+static brand_match match_longest(const mk_catalog *cat, const char *text)
+{
+    return longest_of(cat, text, false);
+}
+
+/* True when a sender name (see catalog.h) stands on its own in text: the
+ * whole text, or set off by non-ASCII text or brackets on both sides
+ * ("ETCメッセージ", "【au】お支払い"), never inside an ASCII phrase ("Line
+ * Smith", "[ups-users]"), where such short words are something else. */
+static bool sender_name_in(const char *text, const char *name)
+{
+    static const char delimiters[] = "[]()<>:|/";
+    size_t n = strlen(name);
+    for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
+        unsigned char before = p > text ? (unsigned char)p[-1] : 0, after = (unsigned char)p[n];
+        bool left = before == 0 || before >= 0x80 || strchr(delimiters, before);
+        bool right = after == 0 || after >= 0x80 || strchr(delimiters, after);
+        if (left && right)
+            return true;
+    }
+    return false;
+}
+
+/* The brand whose sender name stands in text (longest wins), if any. */
+static brand_match match_sender_name(const mk_catalog *cat, const char *text)
+{
+    return longest_of(cat, text, true);
+}
+
+/* Text with every space removed: "東 京 電 力" and "E T C" are written to slip
+ * past filters, and a reader still sees the name. */
+static char *without_spaces(const char *text)
+{
+    char *out = mk_xstrdup(text ? text : "");
+    char *w = out;
+    for (const char *r = out; *r; r++)
+        if (*r != ' ')
+            *w++ = *r;
+    *w = '\0';
+    return out;
+}
+
+/* Longest brand name in text, then in its space-free form. */
+static brand_match match_name(const mk_catalog *cat, const char *text)
+{
+    brand_match m = match_longest(cat, text);
+    if (m.brand || !text || !strchr(text, ' '))
+        return m;
+    char *compact = without_spaces(text);
+    m = match_longest(cat, compact);
+    free(compact);
+    return m;
+}
+
+/* Japanese commercial mail names its sender in brackets at the head of the
+ * subject: 【三井住友カード】, ［えきねっと］, ＜重要＞【SAISON】. A brand inside such a
+ * tag is the subject speaking as the brand, not mentioning it. */
+static bool in_sender_tag(const char *subject, const char *name)
+{
+    static const char *const pairs[][2] = {{"【", "】"}, {"[", "]"}, {"「", "」"}, {"<", ">"}};
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        for (const char *open = strstr(subject, pairs[i][0]); open; open = strstr(open + 1, pairs[i][0])) {
+            const char *inner = open + strlen(pairs[i][0]);
+            const char *close = strstr(inner, pairs[i][1]);
+            if (!close || close - inner > 120)
+                continue;
+            char *tag = mk_xstrndup(inner, (size_t)(close - inner));
+            char *compact = without_spaces(tag);
+            char *compact_name = without_spaces(name);
+            bool hit = strstr(compact, compact_name) != NULL;
+            free(tag);
+            free(compact);
+            free(compact_name);
+            if (hit)
+                return true;
+        }
+    }
+    return false;
+}
+
+static size_t count_mentions(const char *text, const char *needle)
+{
+    size_t count = 0, n = strlen(needle);
+    const char *p = text;
+    while (count < 100 && (p = strstr(p, needle)) != NULL) {
+        count++;
+        p += n;
+    }
+    return count;
+}
+
+/* The brand named most often in the opening of the body, if named enough.
+ * pairs (of the whole body) rules most names out without a search. */
+static brand_match match_body(const mk_catalog *cat, const mk_pairset *pairs, const char *body)
+{
+    brand_match best = {0};
+    size_t best_count = 0;
+    size_t len = strlen(body);
+    if (len > BODY_CLAIM_WINDOW) {
+        len = BODY_CLAIM_WINDOW;
+        while (len > 0 && ((unsigned char)body[len] & 0xC0) == 0x80)
+            len--;
+    }
+    char *window = mk_xstrndup(body, len);
+    for (size_t i = 0; i < cat->n_brands; i++) {
+        const mk_brand *b = &cat->brands[i];
+        for (size_t j = 0; j < b->names.n; j++) {
+            if (!mk_pairset_may_contain(pairs, b->names.v[j]) || !mk_text_contains(window, b->names.v[j]))
+                continue;
+            size_t c = count_mentions(window, b->names.v[j]);
+            if (c > best_count) {
+                best_count = c;
+                best.brand = b;
+                best.name = b->names.v[j];
+                best.len = strlen(b->names.v[j]);
+            }
+        }
+    }
+    free(window);
+    if (best_count < BODY_CLAIM_MIN_MENTIONS)
+        best.brand = NULL;
+    return best;
+}
+
+static void set_claim(mk_facts *f, const mk_brand *b, const char *source, const char *text)
+{
+    f->claimed_brand = b;
+    f->claim_source = source;
+    free(f->claim_text);
+    f->claim_text = mk_xstrdup(text ? text : "");
+}
+
+void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
+{
+    brand_match m = match_name(cat, f->from_name_folded);
+    if (!m.brand)
+        m = match_sender_name(cat, f->from_name_folded);
+    if (m.brand) {
+        set_claim(f, m.brand, "display_name", f->msg->from.name);
+        return;
+    }
+    /* "From: Facebook" with no address at all: what a reader sees is the name. */
+    const char *addr = f->msg->from.address;
+    if (*addr && !strchr(addr, '@')) {
+        char *folded = mk_text_fold(addr, strlen(addr));
+        m = match_longest(cat, folded);
+        free(folded);
+        if (m.brand) {
+            set_claim(f, m.brand, "display_name", addr);
+            return;
+        }
+    }
+    m = match_name(cat, f->subject_folded);
+    if (m.brand) {
+        bool tagged = in_sender_tag(f->subject_folded, m.name);
+        set_claim(f, m.brand, tagged ? "subject_tag" : "subject", f->msg->subject);
+        return;
+    }
+    m = match_sender_name(cat, f->subject_folded);
+    if (m.brand && in_sender_tag(f->subject_folded, m.name)) {
+        set_claim(f, m.brand, "subject_tag", f->msg->subject);
+        return;
+    }
+    /* A gmail.com or docomo.ne.jp address is a person, not Google or docomo. */
+    const mk_brand *owner = mk_catalog_is_mailbox_domain(cat, f->from.regdom)
+                                ? NULL
+                                : mk_catalog_brand_owning(cat, f->from.regdom);
+    if (owner) {
+        set_claim(f, owner, "from_domain", f->from.addr->address);
+        return;
+    }
+    m = match_body(cat, f->text_pairs, f->body_folded ? f->body_folded : "");
+    if (m.brand) {
+        set_claim(f, m.brand, "body", m.name);
+        return;
+    }
+    set_claim(f, NULL, NULL, "");
+}

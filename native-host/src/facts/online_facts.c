@@ -1,0 +1,345 @@
+/* online_facts.c - turning raw look-up answers into facts the checks can read.
+ *
+ * The engine (lookups.c) collects every answer in one JSON object keyed by
+ * "kind:type:target". This file reads the facts off that object: per host
+ * whether it exists and where it points, per registrable domain what the
+ * registry says, and for the origin IP its live reverse name, whether names
+ * point back to it and whether it belongs to the From domain (A, MX or SPF).
+ * A missing or timed-out answer always becomes "unknown", never a negative,
+ * so that a slow network cannot produce a finding. The online part of the
+ * report is written by online_report.c.
+ */
+#include "online_facts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain.h"
+#include "privacy.h"
+#include "spf.h"
+
+#define MK_SPF_MAX_DEPTH 3
+#define MK_SPF_MAX_TXT 32
+
+/* ---- reading answers ----------------------------------------------------- */
+
+static const json_t *answer(const json_t *results, const char *kind, const char *type, const char *target)
+{
+    char *key = mk_xasprintf("%s:%s:%s", kind, type, target);
+    const json_t *r = json_object_get(results, key);
+    free(key);
+    return r;
+}
+
+static const char *status_of(const json_t *r)
+{
+    const char *s = json_string_value(json_object_get(r, "status"));
+    return s ? s : "missing";
+}
+
+/* A definitive DNS answer: records, NXDOMAIN or "no such record". */
+static bool definitive(const json_t *r)
+{
+    const char *s = status_of(r);
+    return !strcmp(s, "ok") || !strcmp(s, "nxdomain") || !strcmp(s, "nodata");
+}
+
+static void push_answers(mk_strlist *out, const json_t *r)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(r, "answers"), i, v) {
+        const char *s = json_string_value(v);
+        if (s && !mk_strlist_contains(out, s))
+            mk_strlist_push(out, s);
+    }
+}
+
+/* Existence from the answers for the given record types. */
+static const char *existence(const json_t *results, const char *name, bool with_mx)
+{
+    const char *types[] = {"A", "AAAA", "MX"};
+    size_t n = with_mx ? 3 : 2;
+    bool all_definitive = true, any_nx = false;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *r = answer(results, "dns", types[i], name);
+        if (!strcmp(status_of(r), "ok"))
+            return "ok";
+        any_nx |= !strcmp(status_of(r), "nxdomain");
+        all_definitive &= definitive(r);
+    }
+    return any_nx ? "nxdomain" : all_definitive ? "nodata" : "unknown";
+}
+
+/* ---- hosts --------------------------------------------------------------- */
+
+static void build_host(mk_online_host *h, const char *name, unsigned roles, const json_t *results,
+                       const mk_geo *geo)
+{
+    bool sender = roles & (MK_ROLE_FROM | MK_ROLE_REPLY_TO | MK_ROLE_RETURN_PATH);
+    h->name = mk_xstrdup(name);
+    h->roles = roles;
+    h->dns = existence(results, name, sender);
+    push_answers(&h->addresses, answer(results, "dns", "A", name));
+    push_answers(&h->addresses, answer(results, "dns", "AAAA", name));
+    if (sender) {
+        push_answers(&h->mx_hosts, answer(results, "dns", "MX", name));
+        for (size_t i = 0; i < h->mx_hosts.n; i++) {
+            push_answers(&h->mx_addresses, answer(results, "dns", "A", h->mx_hosts.v[i]));
+            push_answers(&h->mx_addresses, answer(results, "dns", "AAAA", h->mx_hosts.v[i]));
+        }
+    }
+    for (size_t i = 0; i < h->addresses.n && geo && !h->has_geo; i++)
+        if (!mk_ip_is_private(h->addresses.v[i])) {
+            mk_geo_info_free(&h->geo);   /* a miss still fills empty strings */
+            h->has_geo = mk_geo_lookup(geo, h->addresses.v[i], &h->geo);
+        }
+}
+
+/* ---- registrations ------------------------------------------------------- */
+
+static char *field(const json_t *r, const char *name)
+{
+    const char *s = json_string_value(json_object_get(r, name));
+    return mk_xstrdup(s ? s : "");
+}
+
+static void find_privacy(mk_online_registration *g, const json_t *r, const mk_privacy *privacy)
+{
+    const char *candidates[] = {g->registrant_org, g->registrant_name};
+    for (size_t i = 0; i < 2 && !g->privacy_service; i++) {
+        const char *svc = mk_privacy_match(privacy, candidates[i]);
+        if (svc) {
+            g->privacy_service = mk_xstrdup(svc);
+            g->privacy_text = mk_xstrdup(candidates[i]);
+        }
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(r, "remarks"), i, v) {
+        const char *svc = g->privacy_service ? NULL : mk_privacy_match(privacy, json_string_value(v));
+        if (svc) {
+            g->privacy_service = mk_xstrdup(svc);
+            g->privacy_text = mk_xstrdup(json_string_value(v));
+        }
+    }
+}
+
+static void build_reg(mk_online_registration *g, const char *domain, unsigned roles, const json_t *results,
+                      const mk_privacy *privacy)
+{
+    g->domain = mk_xstrdup(domain);
+    g->roles = roles;
+    const json_t *r = answer(results, "rdap", "domain", domain);
+    g->source = "rdap";
+    if (!r) {
+        r = answer(results, "whois", "domain", domain);
+        g->source = r ? "whois" : "";
+    }
+    const char *st = status_of(r);
+    g->status = !strcmp(st, "registered") ? "registered" : !strcmp(st, "unregistered") ? "unregistered" : "unknown";
+    g->server = mk_xstrdup("");
+    g->created = (time_t)json_integer_value(json_object_get(r, "created_epoch"));
+    g->created_text = field(r, "created");
+    g->registrar = field(r, "registrar");
+    g->registrant_name = field(r, "registrant_name");
+    g->registrant_org = field(r, "registrant_org");
+    g->registrant_country = field(r, "registrant_country");
+    if (!strcmp(g->status, "registered"))
+        find_privacy(g, r, privacy);
+}
+
+/* ---- the origin ---------------------------------------------------------- */
+
+/* Does name resolve back to ip? Collects the addresses it resolves to. */
+static const char *forward_check(const json_t *results, const char *name, const char *ip, mk_strlist *seen)
+{
+    if (!name || !name[0])
+        return "";
+    const json_t *a = answer(results, "dns", "A", name);
+    const json_t *aaaa = answer(results, "dns", "AAAA", name);
+    mk_strlist addrs = {0};
+    push_answers(&addrs, a);
+    push_answers(&addrs, aaaa);
+    bool hit = mk_strlist_contains(&addrs, ip);
+    for (size_t i = 0; i < addrs.n; i++)
+        if (!mk_strlist_contains(seen, addrs.v[i]))
+            mk_strlist_push(seen, addrs.v[i]);
+    size_t n = addrs.n;
+    mk_strlist_free(&addrs);
+    if (hit)
+        return "confirmed";
+    if (!definitive(a) || !definitive(aaaa))
+        return "unknown";
+    return n ? "mismatch" : "unresolvable";
+}
+
+/* Walks the SPF record of domain and its includes; returns the matching network
+ * (allocated, "include:x (ip4:...)" when found through an include) or NULL. */
+static char *spf_match(const json_t *results, const char *domain, const char *ip, int depth,
+                       bool *complete, char **record_out)
+{
+    const json_t *r = answer(results, "dns", "TXT", domain);
+    if (!definitive(r)) {
+        *complete = false;
+        return NULL;
+    }
+    const char *txt[MK_SPF_MAX_TXT];
+    size_t n = 0, i;
+    json_t *v;
+    json_array_foreach(json_object_get(r, "answers"), i, v) {
+        if (n < MK_SPF_MAX_TXT)
+            txt[n++] = json_string_value(v);
+    }
+    const char *rec = mk_spf_pick(txt, n);
+    if (record_out && rec)
+        *record_out = mk_xstrdup(rec);
+    mk_spf spf;
+    if (!mk_spf_parse(rec, &spf))
+        return NULL;
+    const char *net = mk_spf_match_ip(&spf, ip);
+    char *hit = net ? mk_xstrdup(net) : NULL;
+    for (size_t k = 0; !hit && k < spf.includes.n; k++) {
+        if (depth >= MK_SPF_MAX_DEPTH) {
+            *complete = false;
+            break;
+        }
+        char *sub = spf_match(results, spf.includes.v[k], ip, depth + 1, complete, NULL);
+        if (sub)
+            hit = mk_xasprintf("include:%s (%s)", spf.includes.v[k], sub);
+        free(sub);
+    }
+    mk_spf_free(&spf);
+    return hit;
+}
+
+static void build_from_match(mk_online_origin *o, const mk_online_facts *online, const json_t *plan,
+                             const json_t *results)
+{
+    const char *from = json_string_value(json_object_get(plan, "from_host"));
+    const mk_online_host *h = from ? mk_online_host_find(online, from) : NULL;
+    o->spf_record = mk_xstrdup("");
+    o->spf_mechanism = mk_xstrdup("");
+    if (!h || !o->ip[0])
+        return;
+    if (mk_strlist_contains(&h->addresses, o->ip))
+        o->from_match = "a";
+    else if (mk_strlist_contains(&h->mx_addresses, o->ip))
+        o->from_match = "mx";
+    bool complete = strcmp(h->dns, "unknown") != 0;
+    char *record = NULL;
+    char *net = o->from_match ? NULL : spf_match(results, from, o->ip, 0, &complete, &record);
+    if (record) {
+        free(o->spf_record);
+        o->spf_record = record;
+    }
+    if (net) {
+        o->from_match = "spf";
+        free(o->spf_mechanism);
+        o->spf_mechanism = net;
+    }
+    o->from_checked = o->from_match || complete;
+}
+
+static void build_origin(mk_online_facts *online, const json_t *plan, const json_t *results)
+{
+    mk_online_origin *o = &online->origin;
+    const char *ip = json_string_value(json_object_get(plan, "origin_ip"));
+    const char *rdns = json_string_value(json_object_get(plan, "recorded_rdns"));
+    o->ip = mk_xstrdup(ip ? ip : "");
+    o->recorded_name = mk_xstrdup(rdns ? rdns : "");
+    o->ptr = "skipped";
+    o->recorded_forward = "";
+    o->ptr_forward = "";
+    if (!ip)
+        return;
+    const json_t *ptr = answer(results, "dns", "PTR", ip);
+    const char *st = status_of(ptr);
+    o->ptr = definitive(ptr) ? (!strcmp(st, "ok") ? "ok" : st) : "unknown";
+    push_answers(&o->ptr_names, ptr);
+    o->recorded_forward = forward_check(results, o->recorded_name, ip, &o->forward_addresses);
+    o->ptr_forward = forward_check(results, o->ptr_names.n ? o->ptr_names.v[0] : "", ip, &o->forward_addresses);
+    build_from_match(o, online, plan, results);
+}
+
+/* ---- build / find / free ------------------------------------------------- */
+
+void mk_online_build(mk_online_facts *online, const json_t *plan, const json_t *results, const mk_geo *geo,
+                     const struct mk_privacy *privacy)
+{
+    const json_t *hosts = json_object_get(plan, "hosts");
+    const json_t *regs = json_object_get(plan, "regs");
+    online->hosts = mk_xcalloc(json_object_size(hosts) + 1, sizeof *online->hosts);
+    online->regs = mk_xcalloc(json_object_size(regs) + 1, sizeof *online->regs);
+    const char *name;
+    json_t *roles;
+    json_object_foreach((json_t *)hosts, name, roles)
+        build_host(&online->hosts[online->n_hosts++], name, (unsigned)json_integer_value(roles), results, geo);
+    json_object_foreach((json_t *)regs, name, roles)
+        build_reg(&online->regs[online->n_regs++], name, (unsigned)json_integer_value(roles), results, privacy);
+    build_origin(online, plan, results);
+}
+
+const mk_online_host *mk_online_host_find(const mk_online_facts *online, const char *name)
+{
+    for (size_t i = 0; online && name && i < online->n_hosts; i++)
+        if (mk_ascii_ieq(online->hosts[i].name, name))
+            return &online->hosts[i];
+    return NULL;
+}
+
+const mk_online_registration *mk_online_reg_find(const mk_online_facts *online, const char *domain)
+{
+    for (size_t i = 0; online && domain && i < online->n_regs; i++)
+        if (mk_ascii_ieq(online->regs[i].domain, domain))
+            return &online->regs[i];
+    return NULL;
+}
+
+static void free_host(mk_online_host *h)
+{
+    free(h->name);
+    mk_strlist_free(&h->addresses);
+    mk_strlist_free(&h->mx_hosts);
+    mk_strlist_free(&h->mx_addresses);
+    mk_geo_info_free(&h->geo);   /* filled even by a lookup that found nothing */
+}
+
+static void free_reg(mk_online_registration *g)
+{
+    free(g->domain);
+    free(g->server);
+    free(g->created_text);
+    free(g->registrar);
+    free(g->registrant_name);
+    free(g->registrant_org);
+    free(g->registrant_country);
+    free(g->privacy_service);
+    free(g->privacy_text);
+}
+
+void mk_online_facts_free(mk_online_facts *online)
+{
+    if (!online)
+        return;
+    for (size_t i = 0; i < online->n_lookups; i++) {
+        mk_online_lookup *l = &online->lookups[i];
+        free(l->kind), free(l->type), free(l->target), free(l->status), free(l->server);
+    }
+    free(online->lookups);
+    for (size_t i = 0; i < online->n_hosts; i++)
+        free_host(&online->hosts[i]);
+    free(online->hosts);
+    for (size_t i = 0; i < online->n_regs; i++)
+        free_reg(&online->regs[i]);
+    free(online->regs);
+    mk_online_origin *o = &online->origin;
+    free(o->ip);
+    free(o->recorded_name);
+    free(o->spf_record);
+    free(o->spf_mechanism);
+    mk_strlist_free(&o->ptr_names);
+    mk_strlist_free(&o->forward_addresses);
+    free(online);
+}
