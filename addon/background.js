@@ -210,11 +210,24 @@ function showNone(tabId) {
   return null;
 }
 
+/* Thunderbird answers in milliseconds; on some hostile messages its
+ * conversion of the header throws inside Thunderbird and the call never
+ * settles at all. */
+const ASK_TIMEOUT_MS = 1000;
+
+function withinTime(promise, ms) {
+  let timer = null;
+  const late = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error("Thunderbird did not say which message is displayed")), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /* Asks Thunderbird which message the tab shows right now. Returns
  * {header} for one message, {none: true} for zero or several, {error}. */
 async function askDisplayed(tabId) {
   try {
-    const list = await browser.messageDisplay.getDisplayedMessages(tabId);
+    const list = await withinTime(browser.messageDisplay.getDisplayedMessages(tabId), ASK_TIMEOUT_MS);
     const messages = Array.isArray(list) ? list : (list && list.messages) || [];
     return messages.length === 1 ? { header: messages[0] } : { none: true };
   } catch (error) {
@@ -338,7 +351,12 @@ async function handleMessage(msg, sender) {
   const tabId = sender.tab ? sender.tab.id : undefined;
   switch (msg && msg.type) {
     case "banner-ready":
-      return tabId === undefined ? null : refreshTab(tabId);
+      log("banner-ready", { tabId });
+      if (tabId === undefined) return null;
+      /* A new document: until Thunderbird says which message it is, the
+       * button must not keep the previous message's verdict. */
+      setAction(tabId, { messageId: null, model: { level: "progress", title: translate("bannerAnalyzing") } });
+      return refreshTab(tabId);
     case "banner-shown": {
       const t = tabs.get(tabId);
       const ms = t && t.displayedAt ? Date.now() - t.displayedAt : -1;
@@ -390,8 +408,11 @@ async function adoptOpenTabs() {
   }
   for (const tab of open) {
     if (tab.type !== "mail" && tab.type !== "messageDisplay") continue;
-    const payload = await refreshTab(tab.id);
-    if (!payload) continue;
+    /* A 3-pane tab showing no message may answer with an error: only a
+     * message document (its banner script) is evidence of a message. */
+    const seen = await askDisplayed(tab.id);
+    if (!seen.header) continue;
+    const payload = showMessage(tab.id, seen.header);
     browser.scripting.executeScript({ target: { tabId: tab.id }, files: BANNER_FILES })
       .then(() => log("adopted", { tabId: tab.id, messageId: payload.messageId }),
         (err) => log("adopt-failed", { tabId: tab.id, message: String(err && err.message) }));

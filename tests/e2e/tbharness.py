@@ -214,14 +214,18 @@ def take_screenshot(run, name, window_type="mail:messageWindow"):
     return path
 
 
-def setup_home(root, settings=None, host=None):
-    """A HOME with the host registered and the add-on's managed settings."""
+def setup_home(root, settings=None, host=None, env=()):
+    """A HOME with the host registered (with extra NAME=VALUE environment)
+    and the add-on's managed settings."""
     home = os.path.join(root, "home")
     os.makedirs(home)
-    env = dict(os.environ, HOME=home, XDG_DATA_HOME=os.path.join(home, ".local", "share"))
+    penv = dict(os.environ, HOME=home, XDG_DATA_HOME=os.path.join(home, ".local", "share"))
+    extra = []
+    for kv in env:
+        extra += ["--env", kv]
     subprocess.run(["bash", os.path.join(SRC, "scripts", "install-host.sh"), "--binary", host or HOST,
                     "--env", f"MEKIKI_DATA_DIR={DATA}",
-                    "--env", f"XDG_CACHE_HOME={os.path.join(home, '.cache')}"], check=True, env=env,
+                    "--env", f"XDG_CACHE_HOME={os.path.join(home, '.cache')}"] + extra, check=True, env=penv,
                    stdout=subprocess.DEVNULL)
     managed = os.path.join(home, ".mozilla", "managed-storage")
     os.makedirs(managed)
