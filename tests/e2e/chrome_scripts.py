@@ -54,11 +54,12 @@ for (const doc of allDocs()) {
 return out;
 """
 
-# Clicks the toolbar button of the displayed message.
+# Clicks the toolbar button of a displayed message (in a header that shows
+# one: the 3-pane's own header is there even when no message is).
 CLICK_ACTION = DOCS + r"""
 for (const doc of allDocs()) {
   const btn = doc.querySelector('[id$="messageDisplayAction-toolbarbutton"]');
-  if (btn && btn.isConnected) { btn.click(); return btn.id; }
+  if (btn && btn.isConnected && doc.defaultView && doc.defaultView.gMessage) { btn.click(); return btn.id; }
 }
 return "";
 """
