@@ -147,10 +147,15 @@ function bannerPayload(tabId) {
     stage: state ? state.stage || state.kind : null, model };
 }
 
+const tabLooks = new Map();   /* tabId -> the look last applied */
+
 function setAction(tabId, payload) {
   const state = tabState(tabs.get(tabId));
   const level = levelOf(state, payload && payload.model);
   const look = MK.Action.actionLook(level, payload && payload.model && payload.model.title, translate);
+  const key = JSON.stringify(look);
+  if (tabLooks.get(tabId) === key) return;
+  tabLooks.set(tabId, key);
   const mda = browser.messageDisplayAction;
   Promise.all([
     mda.setIcon({ path: look.icon, tabId }),
@@ -185,6 +190,7 @@ function showMessage(tabId, header) {
   const same = before && before.messageId === header.id && before.unreadable === null;
   tabs.set(tabId, { messageId: header.id, unreadable: null, displayedAt: same ? before.displayedAt : Date.now() });
   if (before && !same) dropIfUnwanted(before.messageId);
+  if (!same) tabLooks.delete(tabId);   /* a new message: apply the look afresh */
   const entry = getEntry(header.id, fingerprint(header));
   if (!same) {
     entry.displayedAt = Date.now();
@@ -257,7 +263,7 @@ function runAnalysis(messageId) {
       const raw = await MK.RawReader.readRaw(messageId);
       log("timing", { messageId, bytes: raw.size, read_ms: raw.readMs, encode_ms: raw.encodeMs });
       if (entry.requestId !== id) return;   /* cancelled while reading */
-      entry.hash = raw.hash;
+      raw.hash.then((hash) => { entry.hash = hash; }, () => {});
       await MK.Protocol.analyze(connection, raw.b64, language, online, (stage, report) => {
         entry.report = report;
         entry.stage = stage;
@@ -355,6 +361,7 @@ async function handleMessage(msg, sender) {
       if (tabId === undefined) return null;
       /* A new document: until Thunderbird says which message it is, the
        * button must not keep the previous message's verdict. */
+      tabLooks.delete(tabId);
       setAction(tabId, { messageId: null, model: { level: "progress", title: translate("bannerAnalyzing") } });
       return refreshTab(tabId);
     case "banner-shown": {
@@ -433,6 +440,7 @@ browser.messageDisplay.onMessagesDisplayed.addListener((tab, displayed) => {
 });
 browser.tabs.onRemoved.addListener((tabId) => {
   if (tabId === reportTabId) reportTabId = null;
+  tabLooks.delete(tabId);
   const before = tabs.get(tabId);
   if (!before) return;
   tabs.delete(tabId);

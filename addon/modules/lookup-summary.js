@@ -32,7 +32,8 @@
     } else {
       s = { answered: 0, failed: 0, timedOut: 0, skipped: 0 };
       for (const l of Array.isArray(r.lookups) ? r.lookups : []) {
-        const status = l && typeof l === "object" ? String(l.status || "") : "";
+        if (!l || typeof l !== "object") continue;
+        const status = String(l.status || "");
         if (ANSWERED.includes(status)) s.answered += 1;
         else if (status === "timeout") s.timedOut += 1;
         else if (status === "skipped") s.skipped += 1;
