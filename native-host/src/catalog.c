@@ -356,7 +356,7 @@ static bool has_brands_file(const char *dir)
 
 const char *mk_catalog_default_dir(void)
 {
-    static char beside_exe[PATH_MAX + 32];
+    static _Thread_local char beside_exe[PATH_MAX + 32];   /* per thread: analyses run at once */
     const char *env = getenv("MEKIKI_DATA_DIR");
     if (env && *env)
         return env;
