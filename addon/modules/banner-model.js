@@ -19,7 +19,7 @@
   "use strict";
 
   const TOP_FINDINGS = 3;
-  const ERROR_CODES = ["not_installed", "not_allowed", "not_started", "exited", "timeout", "deadline",
+  const ERROR_CODES = ["not_installed", "not_allowed", "not_started", "exited", "timeout", "deadline", "busy",
     "too_large", "bad_request", "internal"];
 
   function lib(name, file) {

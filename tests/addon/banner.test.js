@@ -88,7 +88,7 @@ test("a missing host gives a helpful banner, never silence", () => {
   assert.equal(box.dataset.level, "error");
   assert.match(box.textContent, /インストールされていません/);
   assert.match(box.textContent, /install-host\.sh/);
-  for (const code of ["exited", "timeout", "deadline", "not_started", "too_large", "bad_request", "internal", "weird"]) {
+  for (const code of ["exited", "timeout", "deadline", "busy", "not_started", "too_large", "bad_request", "internal", "weird"]) {
     const m = M.buildBannerModel({ kind: "error", code }, defaults, en);
     assert.ok(m.title && !m.title.startsWith("banner"), code + " has a real title");
     assert.ok(m.help[0] && !m.help[0].startsWith("banner"), code + " has help");

@@ -76,7 +76,7 @@ test("every string the code asks for exists", () => {
   }
   /* Keys built from a prefix and a code or verdict. */
   for (const v of ["safe", "suspicious", "phishing"]) wanted.add("bannerTitle_" + v).add("verdict_" + v);
-  for (const c of ["not_installed", "not_allowed", "not_started", "exited", "timeout", "deadline", "too_large", "bad_request", "internal", "unreadable"]) {
+  for (const c of ["not_installed", "not_allowed", "not_started", "exited", "timeout", "deadline", "busy", "too_large", "bad_request", "internal", "unreadable"]) {
     if (c !== "unreadable") wanted.add("bannerError_" + c);
     wanted.add("bannerHelp_" + c);
   }

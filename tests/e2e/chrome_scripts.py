@@ -23,10 +23,10 @@ function allDocs() {
 }
 """
 
-# Shows the Inbox in the 3-pane tab and selects message number arguments[0]
-# (0-based, in the order of the mbox file).
+# Shows the Inbox in the 3-pane tab and selects the message whose
+# Message-ID is arguments[0] (without angle brackets).
 SELECT_MESSAGE = r"""
-const index = arguments[0];
+const wanted = arguments[0];
 const tabmail = document.getElementById("tabmail");
 tabmail.switchToTab(0);
 const about3Pane = tabmail.currentAbout3Pane;
@@ -34,11 +34,21 @@ const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailSer
 const inbox = MailServices.accounts.localFoldersServer.rootFolder.getChildNamed("Inbox");
 if (about3Pane.gFolder != inbox) about3Pane.displayFolder(inbox);
 const deadline = Date.now() + 30000;
-while (Date.now() < deadline && !(about3Pane.gDBView && about3Pane.gDBView.rowCount > index)) {
+const find = () => {
+  const view = about3Pane.gDBView;
+  for (let i = 0; view && i < view.rowCount; i++) {
+    if (view.getMsgHdrAt(i).messageId == wanted) return i;
+  }
+  return -1;
+};
+let index = find();
+while (index < 0 && Date.now() < deadline) {
   await new Promise((r) => setTimeout(r, 100));
+  index = find();
 }
+if (index < 0) throw new Error("no message " + wanted + " in the Inbox");
 about3Pane.threadTree.selectedIndex = index;
-return about3Pane.gDBView.rowCount;
+return index;
 """
 
 # The toolbar button of the displayed message: badge text, tooltip, icon.
