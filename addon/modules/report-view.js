@@ -185,7 +185,7 @@
       if (rows.length) {
         item.appendChild(el(doc, "p", "mk-evidence-head", t("evidenceHead")));
         const dl = fields(doc, rows);
-        dl.className = "mk-evidence";
+        dl.className = "mk-fields mk-evidence";
         item.appendChild(dl);
       }
       list.appendChild(item);
