@@ -167,12 +167,20 @@ function setAction(tabId, payload) {
   (err) => log("action-failed", { tabId, message: String(err && err.message) }));
 }
 
-/* Draws the tab's current state on its button and in its banner. */
+const tabPushes = new Map();  /* tabId -> what its banner script was last sent */
+
+/* Draws the tab's current state in its banner and on its button (banner
+ * first: the button's four calls would only delay it). A push identical to
+ * the last one is not sent again. */
 function updateTab(tabId) {
   const payload = bannerPayload(tabId);
+  const key = payload ? JSON.stringify([payload.messageId, payload.model]) : "";
+  if (payload && tabPushes.get(tabId) !== key) {
+    tabPushes.set(tabId, key);
+    /* The banner script may not be loaded yet; it asks on load. */
+    browser.tabs.sendMessage(tabId, payload).catch(() => {});
+  }
   setAction(tabId, payload);
-  /* The banner script may not be loaded yet; it asks on load. */
-  if (payload) browser.tabs.sendMessage(tabId, payload).catch(() => {});
   return payload;
 }
 
@@ -362,6 +370,7 @@ async function handleMessage(msg, sender) {
       /* A new document: until Thunderbird says which message it is, the
        * button must not keep the previous message's verdict. */
       tabLooks.delete(tabId);
+      tabPushes.delete(tabId);
       setAction(tabId, { messageId: null, model: { level: "progress", title: translate("bannerAnalyzing") } });
       return refreshTab(tabId);
     case "banner-shown": {
@@ -441,6 +450,7 @@ browser.messageDisplay.onMessagesDisplayed.addListener((tab, displayed) => {
 browser.tabs.onRemoved.addListener((tabId) => {
   if (tabId === reportTabId) reportTabId = null;
   tabLooks.delete(tabId);
+  tabPushes.delete(tabId);
   const before = tabs.get(tabId);
   if (!before) return;
   tabs.delete(tabId);
