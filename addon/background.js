@@ -447,6 +447,11 @@ browser.messageDisplay.onMessagesDisplayed.addListener((tab, displayed) => {
     else showNone(tab.id);
   });
 });
+/* An event page starts only for an event: listening to start-up makes it
+ * start with Thunderbird, so messages restored on screen get their banner. */
+browser.runtime.onStartup.addListener(() => {
+  ready.then(() => log("startup", {}));
+});
 browser.tabs.onRemoved.addListener((tabId) => {
   if (tabId === reportTabId) reportTabId = null;
   tabLooks.delete(tabId);

@@ -141,3 +141,16 @@ await new Promise((r) => setTimeout(r, 500));
 await addon.enable();
 return addon.isActive;
 """
+
+# Opens the message shown in the 3-pane tab in a tab of its own.
+OPEN_IN_TAB = r"""
+const tabmail = document.getElementById("tabmail");
+const hdr = tabmail.currentAboutMessage.gMessage;
+tabmail.openTab("mailMessageTab", { messageURI: hdr.folder.getUriForMsg(hdr), background: false });
+return tabmail.tabInfo.map((t) => t.mode.name);
+"""
+
+# The kinds of the main window's tabs.
+TAB_KINDS = r"""
+return document.getElementById("tabmail").tabInfo.map((t) => t.mode.name);
+"""

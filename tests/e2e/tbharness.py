@@ -102,21 +102,26 @@ def write_mbox(path, messages):
 class Run:
     """One Thunderbird process on a fresh profile."""
 
-    def __init__(self, root, xpi, open_files=(), inbox=(), home=None):
+    def __init__(self, root, xpi, open_files=(), inbox=(), home=None, profile=None):
+        """`profile`: start again on the profile of an earlier Run (which
+        must have stopped), as Thunderbird starts again after a quit."""
         self.root = root
         self.home = home or os.path.join(root, "home")
-        self.profile = tempfile.mkdtemp(prefix="profile-", dir=root)
         self.downloads = os.path.join(root, "downloads")
-        os.makedirs(os.path.join(self.profile, "extensions"))
-        os.makedirs(os.path.join(self.profile, "Mail", "Local Folders"))
         os.makedirs(self.downloads, exist_ok=True)
-        if xpi:
-            shutil.copy(xpi, os.path.join(self.profile, "extensions", ADDON_ID + ".xpi"))
-        if inbox:
-            write_mbox(os.path.join(self.profile, "Mail", "Local Folders", "Inbox"), inbox)
+        if profile:
+            self.profile = profile
+        else:
+            self.profile = tempfile.mkdtemp(prefix="profile-", dir=root)
+            os.makedirs(os.path.join(self.profile, "extensions"))
+            os.makedirs(os.path.join(self.profile, "Mail", "Local Folders"))
+            if xpi:
+                shutil.copy(xpi, os.path.join(self.profile, "extensions", ADDON_ID + ".xpi"))
+            if inbox:
+                write_mbox(os.path.join(self.profile, "Mail", "Local Folders", "Inbox"), inbox)
         self.port = free_port()
         write_prefs(self.profile, self.downloads, self.port)
-        self.log_path = os.path.join(root, os.path.basename(self.profile) + ".log")
+        self.log_path = os.path.join(root, os.path.basename(self.profile) + f"-{self.port}.log")
         env = dict(os.environ, HOME=self.home, DBUS_SESSION_BUS_ADDRESS="disabled:", NO_AT_BRIDGE="1",
                    MOZ_CRASHREPORTER_DISABLE="1", XDG_CONFIG_HOME=os.path.join(self.home, ".config"),
                    XDG_CACHE_HOME=os.path.join(self.home, ".cache"), TZ="Asia/Tokyo")

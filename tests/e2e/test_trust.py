@@ -20,7 +20,8 @@ as it was before and must pass now. Screenshots go to $MEKIKI_BUILD_DIR/e2e/.
   Thunderbird read and how to fix it.
 - open: a message already on screen when the add-on starts gets its
   banner; its window closing is noticed; clicking the button twice opens
-  one report tab.
+  one report tab; a message tab restored when Thunderbird starts again
+  gets its banner.
 - freeze and timing: the longest main-thread stall while a 5 MB message
   with a large attachment is analysed, and display -> banner times.
 - second message: displayed 100 ms after one whose look-ups hang, its
@@ -315,6 +316,31 @@ def test_already_open(root, xpi):
         run.stop()
 
 
+def test_restored_at_startup(root, xpi):
+    """A message tab left open when Thunderbird quit is on screen again when
+    it starts: it must get its banner without being clicked."""
+    setup_home(root)
+    phishing = msg("phishing-ekinet.eml")
+    run = Run(root, xpi, inbox=[msg("genuine-colleague.eml"), phishing])
+    try:
+        banner_after(run, select(run, phishing), ("phishing",))
+        mark = since_now(run)
+        run.chrome(js.OPEN_IN_TAB)
+        check(banner_after(run, mark, ("phishing",)) is not None, "the message opened in a tab of its own")
+    finally:
+        run.stop()
+    again = Run(root, xpi, profile=run.profile)
+    try:
+        ev = banner_after(again, 0, ("phishing",), timeout=40)
+        kinds = again.chrome(js.TAB_KINDS)
+        check("mailMessageTab" in kinds, f"Thunderbird restored the message tab ({kinds})")
+        check(ev is not None, "the restored message gets its banner at start-up")
+        if ev:
+            take_screenshot(again, "restored-at-startup.png", "mail:3pane")
+    finally:
+        again.stop()
+
+
 PAIRS = 5
 
 
@@ -358,7 +384,7 @@ def test_second_message_waits_for_nobody(root, xpi):
 
 def main():
     return run_tests([test_in_one_window, test_unreadable_first, test_lookups_time_out, test_host_missing,
-                      test_already_open, test_second_message_waits_for_nobody], prefix="mekiki-e2e-trust-")
+                      test_already_open, test_restored_at_startup, test_second_message_waits_for_nobody], prefix="mekiki-e2e-trust-")
 
 
 if __name__ == "__main__":
