@@ -92,9 +92,17 @@ function getEntry(messageId, print) {
     entry = { messageId, fingerprint: print, hash: null, state: null, report: null, stage: null,
       displayedAt: 0, running: null, requestId: null, forReport: false };
     entries.set(messageId, entry);
-    while (entries.size > MAX_ENTRIES) forget(entries.values().next().value);
+    evictOld();
   }
   return entry;
+}
+
+/* Keeps the most recent entries, never one still on screen or asked for. */
+function evictOld() {
+  for (const old of Array.from(entries.values())) {
+    if (entries.size <= MAX_ENTRIES) return;
+    if (!isWanted(old.messageId)) forget(old);
+  }
 }
 
 function forget(entry) {

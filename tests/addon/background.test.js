@@ -176,3 +176,18 @@ test("a deadline after the offline verdict keeps the verdict and says the online
   await settle();
   assert.equal(tb.actions[1].text, "!", "with no verdict yet, a deadline is an error, never a verdict");
 });
+
+test("old entries make room, but never the one still on screen", async () => {
+  const tb = fakeThunderbird();
+  const context = await loadBackground(tb);
+  tb.listeners.displayed({ id: 1 }, { messages: [header(1000)] });
+  await settle();
+  const kept = analyses(tb)[0];
+  for (let i = 0; i < 60; i++) tb.listeners.displayed({ id: 2 }, { messages: [header(2000 + i)] });
+  await settle();
+  assert.ok(!tb.posted.some((m) => m.type === "cancel" && m.id === kept.id), "tab 1's request is not cancelled");
+  answer(tb, kept, "phishing");
+  await settle();
+  assert.equal(tb.actions[1].text, "RISK", "tab 1 still gets its verdict");
+  assert.ok(vm.runInContext("entries.size", context) <= 51);
+});
