@@ -1,17 +1,26 @@
-/* background.js - the add-on's event page: messages in, banners and reports out.
+/* background.js - the add-on's event page: messages in, verdicts out.
  *
- * When Thunderbird displays one message, the raw source goes to the Mekiki
+ * When Thunderbird displays one message, its raw source goes to the Mekiki
  * host over a long-lived native port (modules/protocol.js) and the host's
- * answers become banner states per message: progress, offline result, final
- * result, or an error that says how to fix it. The banner script in the
- * message asks for its state when it loads and is pushed every change after
- * that; a sequence number lets it ignore a push that overtook a newer one.
+ * answers become states per message: progress, offline result, final
+ * result, or an error that says how to fix it. Each tab remembers which
+ * message it shows; a state is only ever drawn for that message:
+ *  - on the toolbar button of that tab (icon, badge, title: chrome that no
+ *    message can restyle), and
+ *  - in the banner script of that tab's document, which asks on load which
+ *    message it shows (asked of Thunderbird afresh, never from memory) and
+ *    ignores pushes for any other.
+ * When Thunderbird cannot tell which message is displayed (its API throws on
+ * some hostile messages) the tab says "Mekiki could not read this message",
+ * never the previous message's verdict.
  *
- * Reports are kept per message id in memory only (they describe mail content
- * and are not worth persisting), bounded to the most recent ones.
+ * A message no longer displayed in any tab has its look-ups cancelled at the
+ * host. Entries are kept per message id in memory only, with a fingerprint
+ * of the header (a different message under a recycled id starts afresh) and
+ * the SHA-256 of the bytes analysed (the report page checks it), bounded to
+ * the most recent ones.
  *
- * Settings come from storage (managed under local) and apply at once: a
- * change re-renders open banners and the next request uses the new options.
+ * Settings come from storage (managed under local) and apply at once.
  */
 "use strict";
 
@@ -20,19 +29,28 @@ const MK = {
   Settings: globalThis.MekikiSettings,
   I18n: globalThis.MekikiI18n,
   BannerModel: globalThis.MekikiBannerModel,
+  Action: globalThis.MekikiVerdictAction,
+  RawReader: globalThis.MekikiRawReader,
 };
 
 const MAX_ENTRIES = 50;
 const BANNER_SCRIPT_ID = "mekiki-banner";
+const BANNER_FILES = ["modules/text-safety.js", "modules/banner-view.js", "banner/banner.js"];
 
 let settings = MK.Settings.normalize({});
 let translate = (key) => key;
 let language = "en";
 let translatorLanguage = null;
+let platform = "linux";
 let sequence = 0;
+let reportTabId = null;
 const entries = new Map();      /* messageId -> entry */
-const tabMessage = new Map();   /* tabId -> messageId */
-const connection = new MK.Protocol.HostConnection((name) => browser.runtime.connectNative(name));
+const tabs = new Map();         /* tabId -> {messageId, unreadable, displayedAt} */
+const requests = new Map();     /* request id -> messageId */
+const connection = new MK.Protocol.HostConnection((name) => browser.runtime.connectNative(name), {
+  stillWanted: (body) => body.type !== "analyze" || isWanted(requests.get(body.id)),
+  onRestart: () => log("host-restarted", {}),
+});
 
 /* ---- settings and language ---- */
 
@@ -58,117 +76,285 @@ function log(event, fields) {
   console.log("mekiki-event " + JSON.stringify(Object.assign({ event, t: Date.now() }, fields)));
 }
 
-/* ---- entries and banner pushes ---- */
+/* ---- entries ---- */
 
-function getEntry(messageId) {
+function fingerprint(header) {
+  return [header.headerMessageId, header.size, header.date && new Date(header.date).getTime()].join("|");
+}
+
+function getEntry(messageId, print) {
   let entry = entries.get(messageId);
+  if (entry && print !== undefined && entry.fingerprint !== print) {
+    forget(entry);
+    entry = null;
+  }
   if (!entry) {
-    entry = { messageId, state: null, report: null, stage: null, displayedAt: 0, running: null };
+    entry = { messageId, fingerprint: print, hash: null, state: null, report: null, stage: null,
+      displayedAt: 0, running: null, requestId: null, forReport: false };
     entries.set(messageId, entry);
-    while (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value);
+    evictOld();
   }
   return entry;
 }
 
-function bannerPayload(entry) {
-  sequence += 1;
-  const model = MK.BannerModel.buildBannerModel(entry.state, settings, translate);
-  return { type: "mekiki-banner", seq: sequence, messageId: entry.messageId,
-    stage: entry.state ? entry.state.stage || entry.state.kind : null, model };
+/* Keeps the most recent entries, never one still on screen or asked for. */
+function evictOld() {
+  for (const old of Array.from(entries.values())) {
+    if (entries.size <= MAX_ENTRIES) return;
+    if (!isWanted(old.messageId)) forget(old);
+  }
 }
 
-function pushBanner(messageId) {
+function forget(entry) {
+  if (entry.requestId) connection.cancel(entry.requestId);
+  entries.delete(entry.messageId);
+}
+
+function isDisplayed(messageId) {
+  for (const t of tabs.values()) if (t.messageId === messageId) return true;
+  return false;
+}
+
+function isWanted(messageId) {
   const entry = entries.get(messageId);
-  if (!entry) return;
-  for (const [tabId, shown] of tabMessage) {
-    if (shown !== messageId) continue;
+  return messageId !== undefined && (isDisplayed(messageId) || !!(entry && entry.forReport));
+}
+
+/* A message shown nowhere (and not asked for by the report page) has its
+ * look-ups cancelled; shown again, it is analysed again. */
+function dropIfUnwanted(messageId) {
+  if (messageId === null || messageId === undefined || isWanted(messageId)) return;
+  const entry = entries.get(messageId);
+  if (!entry || !entry.requestId) return;
+  log("cancel", { messageId, id: entry.requestId });
+  connection.cancel(entry.requestId);
+}
+
+/* ---- what a tab shows ---- */
+
+function tabState(t) {
+  if (!t) return null;
+  if (t.unreadable !== null) return { kind: "unreadable", message: t.unreadable };
+  const entry = entries.get(t.messageId);
+  return entry ? entry.state : null;
+}
+
+function levelOf(state, model) {
+  if (model) return model.level;
+  if (state && state.kind === "result") return "safe";   /* a hidden safe note */
+  return "none";
+}
+
+function bannerPayload(tabId) {
+  const t = tabs.get(tabId);
+  if (!t) return null;
+  sequence += 1;
+  const state = tabState(t);
+  const model = MK.BannerModel.buildBannerModel(state, settings, translate);
+  return { type: "mekiki-banner", seq: sequence, messageId: t.messageId,
+    stage: state ? state.stage || state.kind : null, model };
+}
+
+const tabLooks = new Map();   /* tabId -> the look last applied */
+
+function setAction(tabId, payload) {
+  const state = tabState(tabs.get(tabId));
+  const level = levelOf(state, payload && payload.model);
+  const look = MK.Action.actionLook(level, payload && payload.model && payload.model.title, translate);
+  const key = JSON.stringify(look);
+  if (tabLooks.get(tabId) === key) return;
+  tabLooks.set(tabId, key);
+  const mda = browser.messageDisplayAction;
+  Promise.all([
+    mda.setIcon({ path: look.icon, tabId }),
+    mda.setBadgeText({ text: look.badgeText, tabId }),
+    mda.setBadgeBackgroundColor({ color: look.badgeColor, tabId }),
+    mda.setTitle({ title: look.title, tabId }),
+  ]).then(() => log("action", { tabId, messageId: payload && payload.messageId, level: look.level,
+    badge: look.badgeText, title: look.title }),
+  (err) => log("action-failed", { tabId, message: String(err && err.message) }));
+}
+
+const tabPushes = new Map();  /* tabId -> what its banner script was last sent */
+
+/* Draws the tab's current state in its banner and on its button (banner
+ * first: the button's four calls would only delay it). A push identical to
+ * the last one is not sent again. */
+function updateTab(tabId) {
+  const payload = bannerPayload(tabId);
+  const key = payload ? JSON.stringify([payload.messageId, payload.model]) : "";
+  if (payload && tabPushes.get(tabId) !== key) {
+    tabPushes.set(tabId, key);
     /* The banner script may not be loaded yet; it asks on load. */
-    browser.tabs.sendMessage(tabId, bannerPayload(entry)).catch(() => {});
+    browser.tabs.sendMessage(tabId, payload).catch(() => {});
   }
+  setAction(tabId, payload);
+  return payload;
+}
+
+function updateMessage(messageId) {
+  for (const [tabId, t] of tabs) if (t.messageId === messageId) updateTab(tabId);
 }
 
 function setState(entry, state) {
   entry.state = state;
-  pushBanner(entry.messageId);
+  updateMessage(entry.messageId);
+}
+
+function showMessage(tabId, header) {
+  const before = tabs.get(tabId);
+  const same = before && before.messageId === header.id && before.unreadable === null;
+  tabs.set(tabId, { messageId: header.id, unreadable: null, displayedAt: same ? before.displayedAt : Date.now() });
+  if (before && !same) dropIfUnwanted(before.messageId);
+  if (!same) tabLooks.delete(tabId);   /* a new message: apply the look afresh */
+  const entry = getEntry(header.id, fingerprint(header));
+  if (!same) {
+    entry.displayedAt = Date.now();
+    log("displayed", { messageId: header.id, tabId });
+  }
+  if (settings.autoAnalyze) ensureAnalysis(header.id);
+  return updateTab(tabId);
+}
+
+function showUnreadable(tabId, error) {
+  const before = tabs.get(tabId);
+  tabs.set(tabId, { messageId: null, unreadable: String((error && error.message) || error || ""), displayedAt: Date.now() });
+  if (before) dropIfUnwanted(before.messageId);
+  log("unreadable", { tabId, message: tabs.get(tabId).unreadable });
+  return updateTab(tabId);
+}
+
+function showNone(tabId) {
+  const before = tabs.get(tabId);
+  tabs.delete(tabId);
+  if (before) dropIfUnwanted(before.messageId);
+  setAction(tabId, null);
+  return null;
+}
+
+/* Thunderbird answers in milliseconds; on some hostile messages its
+ * conversion of the header throws inside Thunderbird and the call never
+ * settles at all. */
+const ASK_TIMEOUT_MS = 1000;
+
+function withinTime(promise, ms) {
+  let timer = null;
+  const late = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error("Thunderbird did not say which message is displayed")), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/* Asks Thunderbird which message the tab shows right now. Returns
+ * {header} for one message, {none: true} for zero or several, {error}. */
+async function askDisplayed(tabId) {
+  try {
+    const list = await withinTime(browser.messageDisplay.getDisplayedMessages(tabId), ASK_TIMEOUT_MS);
+    const messages = Array.isArray(list) ? list : (list && list.messages) || [];
+    return messages.length === 1 ? { header: messages[0] } : { none: true };
+  } catch (error) {
+    return { error };
+  }
+}
+
+async function refreshTab(tabId) {
+  const seen = await askDisplayed(tabId);
+  if (seen.error) return showUnreadable(tabId, seen.error);
+  if (seen.none) return showNone(tabId);
+  return showMessage(tabId, seen.header);
 }
 
 /* ---- analysis ---- */
-
-async function readRaw(messageId) {
-  const file = await browser.messages.getRaw(messageId, { data_format: "File" });
-  return new Uint8Array(await file.arrayBuffer());
-}
 
 function runAnalysis(messageId) {
   const entry = getEntry(messageId);
   if (entry.running) return entry.running;
   const online = settings.online;
+  const id = connection.nextId();
+  entry.requestId = id;
+  requests.set(id, messageId);
   setState(entry, { kind: "progress" });
   entry.running = (async () => {
     try {
-      const bytes = await readRaw(messageId);
-      await MK.Protocol.analyze(connection, bytes, language, online, (stage, report) => {
+      const raw = await MK.RawReader.readRaw(messageId);
+      log("timing", { messageId, bytes: raw.size, read_ms: raw.readMs, encode_ms: raw.encodeMs });
+      if (entry.requestId !== id) return;   /* cancelled while reading */
+      raw.hash.then((hash) => { entry.hash = hash; }, () => {});
+      await MK.Protocol.analyze(connection, raw.b64, language, online, (stage, report) => {
         entry.report = report;
         entry.stage = stage;
         log("report", { messageId, stage, verdict: report && report.verdict });
         setState(entry, { kind: "result", stage, report, onlinePending: online && stage === "offline" });
-      }, settings.lookups);
+      }, settings.lookups, id);
     } catch (err) {
-      log("error", { messageId, code: err.code || "internal", message: String(err.message) });
-      setState(entry, { kind: "error", code: err.code || "internal", message: String(err.message || err) });
+      const code = err.code || "internal";
+      log("error", { messageId, code, message: String(err.message) });
+      if (code === "cancelled") {
+        entry.state = null;
+      } else if (entry.report && entry.state && entry.state.kind === "result") {
+        /* The offline verdict stands; the online part failed and says so. */
+        setState(entry, Object.assign({}, entry.state, { onlinePending: false, onlineError: code }));
+      } else {
+        setState(entry, { kind: "error", code, message: String(err.message || err), platform });
+      }
     } finally {
+      requests.delete(id);
+      if (entry.requestId === id) entry.requestId = null;
       entry.running = null;
     }
   })();
   return entry.running;
 }
 
-/* Keeps the last result unless it was an error, so reopening a message is
- * instant but a failed host gets retried. */
+/* Keeps the last result unless it was an error or was cancelled, so
+ * reopening a message is instant but a failed host gets retried. */
 function ensureAnalysis(messageId) {
   const entry = entries.get(messageId);
-  if (entry && entry.state && entry.state.kind !== "error") return entry.running || Promise.resolve();
+  if (entry && entry.running) return entry.running;
+  if (entry && entry.state && entry.state.kind === "result" && !entry.state.onlineError) return Promise.resolve();
   return runAnalysis(messageId);
 }
 
-async function onMessagesDisplayed(tab, displayed) {
-  const list = Array.isArray(displayed) ? displayed : (displayed && displayed.messages) || [];
-  if (list.length !== 1) {
-    tabMessage.delete(tab.id);
-    return;
-  }
-  const messageId = list[0].id;
-  tabMessage.set(tab.id, messageId);
-  const entry = getEntry(messageId);
-  entry.displayedAt = Date.now();
-  log("displayed", { messageId, tabId: tab.id });
-  if (settings.autoAnalyze) ensureAnalysis(messageId);
-  else pushBanner(messageId);
-}
+/* ---- report tab ---- */
 
-/* ---- report tab, export ---- */
-
+/* One report tab, reused: a second click shows the new report there. */
 async function openReport(messageId) {
-  if (messageId === undefined || messageId === null) return;
-  ensureAnalysis(messageId);
-  const url = browser.runtime.getURL("report/report.html?message=" + encodeURIComponent(messageId));
-  await browser.tabs.create({ url });
-  log("report-opened", { messageId });
+  const query = messageId === null || messageId === undefined ? "unreadable=1"
+    : "message=" + encodeURIComponent(messageId);
+  if (messageId !== null && messageId !== undefined) {
+    getEntry(messageId).forReport = true;
+    ensureAnalysis(messageId);
+  }
+  const url = browser.runtime.getURL("report/report.html?" + query);
+  if (reportTabId !== null) {
+    try {
+      await browser.tabs.update(reportTabId, { url, active: true });
+      log("report-opened", { messageId, tabId: reportTabId, reused: true });
+      return;
+    } catch (err) {
+      reportTabId = null;
+    }
+  }
+  const tab = await browser.tabs.create({ url });
+  reportTabId = tab.id;
+  log("report-opened", { messageId, tabId: tab.id, reused: false });
 }
 
-async function displayedMessageId(tabId) {
-  const known = tabMessage.get(tabId);
-  if (known !== undefined) return known;
-  const msg = await browser.messageDisplay.getDisplayedMessage(tabId);
-  return msg ? msg.id : undefined;
+async function openReportForTab(tabId) {
+  const seen = await askDisplayed(tabId);
+  if (seen.none) return;
+  if (seen.error) return openReport(null);
+  return openReport(seen.header.id);
 }
 
 function reportResponse(messageId) {
   const entry = entries.get(messageId);
-  if (!entry) return { found: false };
-  return { found: true, report: entry.report, stage: entry.stage, state: entry.state && entry.state.kind,
-    done: !entry.running && !!entry.state && entry.state.kind !== "progress",
-    error: entry.state && entry.state.kind === "error" ? entry.state : null, language, settings };
+  if (!entry) return { found: false, language };
+  const kind = entry.state && entry.state.kind;
+  return { found: true, report: entry.report, stage: entry.stage, state: kind, hash: entry.hash,
+    done: !entry.running && !!entry.state && kind !== "progress",
+    onlineError: entry.state && entry.state.onlineError ? entry.state.onlineError : null,
+    error: kind === "error" ? entry.state : null, language, settings, platform };
 }
 
 async function pingHost() {
@@ -177,7 +363,7 @@ async function pingHost() {
     await connection.request({ type: "ping" }, (msg) => { pong = msg; }, (msg) => msg.type === "pong");
     return { ok: true, version: pong && pong.version, databases: pong && pong.databases };
   } catch (err) {
-    return { ok: false, code: err.code, message: String(err.message) };
+    return { ok: false, code: err.code, message: String(err.message), platform };
   }
 }
 
@@ -208,27 +394,28 @@ async function updateHostData() {
 async function handleMessage(msg, sender) {
   const tabId = sender.tab ? sender.tab.id : undefined;
   switch (msg && msg.type) {
-    case "banner-ready": {
-      const messageId = await displayedMessageId(tabId);
-      if (messageId === undefined) return null;
-      tabMessage.set(tabId, messageId);
-      const entry = getEntry(messageId);
-      if (!entry.state && settings.autoAnalyze) ensureAnalysis(messageId);
-      return bannerPayload(entry);
-    }
+    case "banner-ready":
+      log("banner-ready", { tabId });
+      if (tabId === undefined) return null;
+      /* A new document: until Thunderbird says which message it is, the
+       * button must not keep the previous message's verdict. */
+      tabLooks.delete(tabId);
+      tabPushes.delete(tabId);
+      setAction(tabId, { messageId: null, model: { level: "progress", title: translate("bannerAnalyzing") } });
+      return refreshTab(tabId);
     case "banner-shown": {
-      const messageId = tabMessage.get(tabId);
-      const entry = entries.get(messageId);
-      const ms = entry && entry.displayedAt ? Date.now() - entry.displayedAt : -1;
-      log("banner", { messageId, stage: msg.stage, level: msg.level, text: String(msg.text || "").slice(0, 2000), ms });
+      const t = tabs.get(tabId);
+      const ms = t && t.displayedAt ? Date.now() - t.displayedAt : -1;
+      log("banner", { messageId: msg.messageId, tabId, stage: msg.stage, level: msg.level,
+        text: String(msg.text || "").slice(0, 2000), height: msg.height, ms });
       return null;
     }
     case "open-report":
-      return openReport(await displayedMessageId(tabId));
+      return tabId === undefined ? null : openReportForTab(tabId);
     case "get-report":
       return reportResponse(Number(msg.messageId));
     case "report-rendered":
-      log("report-rendered", { messageId: msg.messageId, text: String(msg.text || "").slice(0, 4000) });
+      log("report-rendered", { messageId: msg.messageId, text: String(msg.text || "").slice(0, 6000) });
       return null;
     case "exported":
       log("exported", { messageId: msg.messageId, filename: msg.filename, downloadId: msg.downloadId });
@@ -238,7 +425,7 @@ async function handleMessage(msg, sender) {
     case "update-data":
       return updateHostData();
     case "get-settings":
-      return { settings };
+      return { settings, platform };
     default:
       return null;
   }
@@ -252,10 +439,32 @@ async function registerBannerScript() {
   if (existing.some((s) => s.id === BANNER_SCRIPT_ID)) return;
   await browser.scripting.messageDisplay.registerScripts([{
     id: BANNER_SCRIPT_ID,
-    js: ["modules/banner-view.js", "banner/banner.js"],
-    css: ["banner/banner.css"],
+    js: BANNER_FILES,
     runAt: "document_start",
   }]);
+}
+
+/* Messages already on screen when the add-on starts (Thunderbird restoring
+ * its tabs, the add-on installed or updated) got no registered script and
+ * no display event: find them, inject the banner, show their state. */
+async function adoptOpenTabs() {
+  let open = [];
+  try {
+    open = await browser.tabs.query({});
+  } catch (err) {
+    return;
+  }
+  for (const tab of open) {
+    if (tab.type !== "mail" && tab.type !== "messageDisplay") continue;
+    /* A 3-pane tab showing no message may answer with an error: only a
+     * message document (its banner script) is evidence of a message. */
+    const seen = await askDisplayed(tab.id);
+    if (!seen.header) continue;
+    const payload = showMessage(tab.id, seen.header);
+    browser.scripting.executeScript({ target: { tabId: tab.id }, files: BANNER_FILES })
+      .then(() => log("adopted", { tabId: tab.id, messageId: payload.messageId }),
+        (err) => log("adopt-failed", { tabId: tab.id, message: String(err && err.message) }));
+  }
 }
 
 function createMenu() {
@@ -264,11 +473,30 @@ function createMenu() {
 }
 
 browser.messageDisplay.onMessagesDisplayed.addListener((tab, displayed) => {
-  ready.then(() => onMessagesDisplayed(tab, displayed));
+  ready.then(() => {
+    const list = Array.isArray(displayed) ? displayed : (displayed && displayed.messages) || [];
+    if (list.length === 1) showMessage(tab.id, list[0]);
+    else showNone(tab.id);
+  });
+});
+/* An event page starts only for an event: listening to start-up makes it
+ * start with Thunderbird, so messages restored on screen get their banner. */
+browser.runtime.onStartup.addListener(() => {
+  ready.then(() => log("startup", {}));
+});
+browser.tabs.onRemoved.addListener((tabId) => {
+  if (tabId === reportTabId) reportTabId = null;
+  tabLooks.delete(tabId);
+  tabPushes.delete(tabId);
+  const before = tabs.get(tabId);
+  if (!before) return;
+  tabs.delete(tabId);
+  log("tab-closed", { tabId, messageId: before.messageId, tracked: tabs.size });
+  dropIfUnwanted(before.messageId);
 });
 browser.runtime.onMessage.addListener((msg, sender) => ready.then(() => handleMessage(msg, sender)));
 browser.messageDisplayAction.onClicked.addListener((tab) => {
-  ready.then(async () => openReport(await displayedMessageId(tab.id)));
+  ready.then(() => openReportForTab(tab.id));
 });
 browser.menus.onClicked.addListener((info) => {
   const list = info.selectedMessages && info.selectedMessages.messages;
@@ -278,12 +506,17 @@ browser.storage.onChanged.addListener(() => {
   ready.then(async () => {
     await loadSettings();
     browser.menus.update("mekiki-report", { title: translate("menuShowReport") }).catch(() => {});
-    for (const messageId of new Set(tabMessage.values())) pushBanner(messageId);
+    for (const tabId of tabs.keys()) updateTab(tabId);
   });
 });
 
 const ready = (async () => {
   await loadSettings();
+  try {
+    platform = (await browser.runtime.getPlatformInfo()).os;
+  } catch (err) {
+    platform = "linux";
+  }
   createMenu();
   await registerBannerScript();
   log("ready", { language, online: settings.online });
@@ -291,3 +524,4 @@ const ready = (async () => {
    * then happens before the first message is shown, not after. */
   pingHost().then((res) => log("host", res));
 })();
+ready.then(() => adoptOpenTabs());

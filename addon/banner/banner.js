@@ -1,23 +1,39 @@
 /* banner.js - the message display script: shows Mekiki's banner in the message.
  *
  * It knows nothing about analysis. On load it asks the background for the
- * current banner of this message, then follows pushes. Each payload carries a
- * sequence number; an older one arriving late is dropped, so a "checking…"
- * state can never overwrite a result. Once a banner is on screen it reports
- * back (what it shows, which stage), which feeds the timing log and tests.
+ * banner of the message this document shows; the answer names that message
+ * (its id, or none when Thunderbird could not identify it), and from then on
+ * a push for any other message is ignored, so one message's verdict can
+ * never be drawn over another. Each payload carries a sequence number; an
+ * older one arriving late is dropped, so "checking…" never overwrites a
+ * result. Once a banner is on screen it reports back what it shows, which
+ * feeds the timing log and tests.
  */
 (function () {
   "use strict";
 
+  /* Injected twice (registered, and again into messages already open when
+   * the add-on started): one banner script per document. */
+  if (globalThis.mekikiBannerLoaded) return;
+  globalThis.mekikiBannerLoaded = true;
+
   let lastSeq = -1;
+  let myMessage;   /* undefined until the background answers */
+  const early = [];   /* pushes that overtook the answer */
 
   function announce(payload, box) {
-    const send = () => browser.runtime.sendMessage({
-      type: "banner-shown",
-      stage: payload.stage,
-      level: payload.model ? payload.model.level : "none",
-      text: box ? box.textContent : "",
-    }).catch(() => {});
+    const send = () => {
+      const shown = MekikiBannerView.currentBanner(document);
+      const rect = shown && shown.host.getBoundingClientRect ? shown.host.getBoundingClientRect() : null;
+      browser.runtime.sendMessage({
+        type: "banner-shown",
+        messageId: payload.messageId,
+        stage: payload.stage,
+        level: payload.model ? payload.model.level : "none",
+        text: box ? box.textContent : "",
+        height: rect ? Math.round(rect.height) : 0,
+      }).catch(() => {});
+    };
     /* After the next frame the banner has been laid out and painted; the
      * timeout covers documents that never get a frame (hidden, headless). */
     let sent = false;
@@ -28,6 +44,7 @@
 
   function show(payload) {
     if (!payload || payload.type !== "mekiki-banner" || payload.seq <= lastSeq) return;
+    if (myMessage === undefined || payload.messageId !== myMessage) return;
     lastSeq = payload.seq;
     const draw = () => {
       const box = MekikiBannerView.renderBanner(document, payload.model, () => {
@@ -40,7 +57,13 @@
   }
 
   browser.runtime.onMessage.addListener((msg) => {
-    show(msg);
+    if (myMessage === undefined) early.push(msg);
+    else show(msg);
   });
-  browser.runtime.sendMessage({ type: "banner-ready" }).then(show, () => {});
+  browser.runtime.sendMessage({ type: "banner-ready" }).then((payload) => {
+    if (!payload) return;
+    myMessage = payload.messageId;
+    for (const p of [payload].concat(early).sort((a, b) => (a && a.seq) - (b && b.seq))) show(p);
+    early.length = 0;
+  }, () => {});
 })();

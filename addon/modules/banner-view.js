@@ -1,74 +1,189 @@
 /* banner-view.js - draws a banner model into the displayed message.
  *
  * Runs inside the message document (as a message display script) and under
- * jsdom in tests. Every string - finding titles come from the host and may
- * quote the message - is set with textContent; nothing here parses HTML.
- * The banner is one element with a stable id, replaced in place when a later
- * stage arrives, so the reader sees progress turn into a result without the
- * message jumping twice.
+ * jsdom in tests. The message is hostile and its styles apply to the whole
+ * document, so the banner is built where they cannot reach: a host element
+ * whose own inline styles are all !important (an inline !important
+ * declaration beats any style sheet), holding a closed shadow root; inside,
+ * every element is styled inline, and no id or class of the banner is
+ * visible to the message's selectors. If the banner is taken out of the
+ * document it is put back. Still, the message could paint a look-alike next
+ * to it, which is why the toolbar button (verdict-action.js) carries the
+ * verdict too.
+ *
+ * Every string is set with textContent; strings that come from the message
+ * sit in <bdi> so a direction override cannot reorder Mekiki's own words.
+ * The banner is replaced in place when a later stage arrives, so the reader
+ * sees progress turn into a result without the message jumping twice.
  */
 (function (root) {
   "use strict";
 
-  const BANNER_ID = "mekiki-banner";
+  const HOST_STYLE = "all: initial !important; display: block !important; position: relative !important; "
+    + "visibility: visible !important; opacity: 1 !important; margin: 0 0 12px 0 !important; "
+    + "width: auto !important; height: auto !important; max-height: none !important; overflow: visible !important; "
+    + "transform: none !important; filter: none !important; clip-path: none !important; z-index: 2147483647 !important; "
+    + "contain: content !important;";
+  const BOX = "box-sizing: border-box; display: block; padding: 10px 14px; border-radius: 6px; border-left: 6px solid #888; "
+    + "font: 14px/1.45 system-ui, 'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic UI', sans-serif; "
+    + "overflow-wrap: anywhere; unicode-bidi: isolate; text-align: start; direction: ltr;";
+  const LEVELS = {
+    phishing: "background: #fde2e1; border-left-color: #c4161c; color: #5c0a0d;",
+    suspicious: "background: #fff4d6; border-left-color: #d48a00; color: #4d3300;",
+    safe: "background: #eef6ee; border-left-color: #5a9a5a; color: #1e3d1e; padding: 4px 10px; font-size: 12px;",
+    progress: "background: #eef2f8; border-left-color: #6b87b3; color: #24364f;",
+    error: "background: #f4ecfb; border-left-color: #7a3fb0; color: #2e1745;",
+  };
+  const STYLES = {
+    head: "display: flex; flex-wrap: wrap; align-items: baseline; gap: 8px 14px;",
+    title: "font-weight: 700; flex: 1 1 auto;",
+    summary: "opacity: 0.85;",
+    button: "cursor: pointer; padding: 2px 10px; border: 1px solid currentColor; border-radius: 4px; "
+      + "background: transparent; color: inherit; font: inherit;",
+    findings: "margin: 6px 0 0 0; padding-left: 20px;",
+    finding: "margin: 2px 0;",
+    findingTitle: "font-weight: 600; display: block;",
+    findingDetail: "display: block; opacity: 0.9;",
+    line: "margin: 6px 0 0 0;",
+    pending: "margin: 6px 0 0 0; font-style: italic;",
+  };
 
-  function el(doc, tag, className, text) {
+  const banners = new WeakMap();   /* document -> {host, box, observer} */
+
+  function el(doc, tag, style, text) {
     const node = doc.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null && text !== "") node.textContent = String(text);
+    if (style) node.style.cssText = style;
+    if (text !== undefined && text !== null && text !== "") {
+      /* Text from the host quotes the message: isolate it. */
+      const bdi = doc.createElement("bdi");
+      bdi.textContent = String(text);
+      node.appendChild(bdi);
+    }
     return node;
   }
 
-  function appendFindings(doc, box, findings) {
+  function appendFindings(doc, parent, findings) {
     if (!findings.length) return;
-    const list = el(doc, "ul", "mekiki-findings");
+    const list = el(doc, "ul", STYLES.findings);
+    list.dataset.part = "findings";
     for (const f of findings) {
-      const item = el(doc, "li", "mekiki-finding mekiki-sev-" + (f.severity || "info").replace(/[^a-z]/g, ""));
+      const item = el(doc, "li", STYLES.finding);
       item.dataset.findingId = f.id;
-      item.appendChild(el(doc, "strong", "mekiki-finding-title", f.title));
-      if (f.detail) item.appendChild(el(doc, "span", "mekiki-finding-detail", f.detail));
+      item.dataset.severity = f.severity || "info";
+      item.appendChild(el(doc, "strong", STYLES.findingTitle, f.title));
+      if (f.detail) item.appendChild(el(doc, "span", STYLES.findingDetail, f.detail));
       list.appendChild(item);
     }
-    box.appendChild(list);
+    parent.appendChild(list);
+  }
+
+  function button(doc, label, onClick) {
+    const b = el(doc, "button", STYLES.button, label);
+    b.type = "button";
+    b.addEventListener("click", (ev) => { ev.preventDefault(); onClick(); });
+    return b;
   }
 
   function buildBanner(doc, model, onDetails) {
-    const box = el(doc, "div", "mekiki-banner mekiki-level-" + model.level);
-    box.id = BANNER_ID;
+    const box = el(doc, "div", BOX + (LEVELS[model.level] || LEVELS.error));
     box.setAttribute("role", model.level === "phishing" || model.level === "error" ? "alert" : "status");
     box.dataset.level = model.level;
-    const head = el(doc, "div", "mekiki-head");
-    head.appendChild(el(doc, "span", "mekiki-title", model.title));
-    if (model.summary) head.appendChild(el(doc, "span", "mekiki-summary", model.summary));
+    const head = el(doc, "div", STYLES.head);
+    const title = el(doc, "span", STYLES.title, model.title);
+    title.dataset.part = "title";
+    head.appendChild(title);
+    if (model.summary) head.appendChild(el(doc, "span", STYLES.summary, model.summary));
+    const body = el(doc, "div", "");
+    body.dataset.part = "body";
+    if (model.compact) {
+      body.hidden = true;
+      const toggle = button(doc, model.expandLabel || "…", () => {
+        body.hidden = !body.hidden;
+        toggle.setAttribute("aria-expanded", String(!body.hidden));
+      });
+      toggle.dataset.part = "expand";
+      toggle.setAttribute("aria-expanded", "false");
+      head.appendChild(toggle);
+    }
     if (model.detailsLabel && onDetails) {
-      const button = el(doc, "button", "mekiki-details", model.detailsLabel);
-      button.type = "button";
-      button.addEventListener("click", (ev) => { ev.preventDefault(); onDetails(); });
-      head.appendChild(button);
+      const details = button(doc, model.detailsLabel, onDetails);
+      details.dataset.part = "details";
+      head.appendChild(details);
     }
     box.appendChild(head);
-    appendFindings(doc, box, model.findings || []);
-    for (const line of model.help || []) box.appendChild(el(doc, "p", "mekiki-help", line));
-    if (model.pending && model.pendingText) box.appendChild(el(doc, "p", "mekiki-pending", model.pendingText));
+    appendFindings(doc, body, model.findings || []);
+    for (const line of model.help || []) body.appendChild(el(doc, "p", STYLES.line, line));
+    if (model.onlineLine) {
+      const online = el(doc, "p", STYLES.line, model.onlineLine);
+      online.dataset.part = "online";
+      body.appendChild(online);
+    }
+    if (model.pending && model.pendingText) {
+      const pending = el(doc, "p", STYLES.pending, model.pendingText);
+      pending.dataset.part = "pending";
+      body.appendChild(pending);
+    }
+    if (body.firstChild) box.appendChild(body);
     return box;
+  }
+
+  function place(doc, host) {
+    if (doc.body) doc.body.insertBefore(host, doc.body.firstChild);
+    else doc.documentElement.appendChild(host);
+  }
+
+  function newHost(doc) {
+    const host = doc.createElement("div");
+    /* Through the style object: a message's content-security policy may
+     * refuse style attributes, never CSSOM. */
+    host.style.cssText = HOST_STYLE;
+    const expected = host.style.cssText;
+    const shadow = host.attachShadow({ mode: "closed" });
+    const state = { host, shadow, box: null, observer: null };
+    /* Put back if removed, and keep the host's own styles. */
+    const View = doc.defaultView;
+    if (View && View.MutationObserver) {
+      state.observer = new View.MutationObserver(() => {
+        if (!state.box) return;
+        if (host.style.cssText !== expected) host.style.cssText = HOST_STYLE;
+        if (host.hidden) host.hidden = false;
+        if (!host.isConnected) place(doc, host);
+      });
+      state.observer.observe(doc.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["style", "hidden", "class", "id"] });
+    }
+    return state;
   }
 
   /* Puts the banner first in the body, replacing an earlier one; a null
-   * model removes it. Returns the banner element or null. */
+   * model removes it. Returns the banner's box (inside the shadow root) or null. */
   function renderBanner(doc, model, onDetails) {
-    const old = doc.getElementById(BANNER_ID);
+    let state = banners.get(doc);
     if (!model) {
-      if (old) old.remove();
+      if (state) {
+        state.box = null;
+        state.host.remove();
+      }
       return null;
     }
+    if (!state) {
+      state = newHost(doc);
+      banners.set(doc, state);
+    }
     const box = buildBanner(doc, model, onDetails);
-    if (old) old.replaceWith(box);
-    else if (doc.body) doc.body.insertBefore(box, doc.body.firstChild);
-    else doc.documentElement.appendChild(box);
+    if (state.box) state.box.replaceWith(box);
+    else state.shadow.appendChild(box);
+    state.box = box;
+    if (!state.host.isConnected) place(doc, state.host);
     return box;
   }
 
-  const api = { BANNER_ID, renderBanner, buildBanner };
+  /* The banner's host element and box in this document (tests, measurements). */
+  function currentBanner(doc) {
+    const state = banners.get(doc);
+    return state && state.box ? { host: state.host, box: state.box } : null;
+  }
+
+  const api = { renderBanner, buildBanner, currentBanner };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.MekikiBannerView = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

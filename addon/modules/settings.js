@@ -13,6 +13,7 @@
     online: true,
     lookups: Object.freeze({ dns: true, rdap: true, geo: true, feeds: true }),
     safeBanner: "note",      /* "none" | "note": a discreet line for safe mail */
+    bannerStyle: "full",     /* "full" | "compact": one line, expandable (never for phishing) */
     language: "auto",        /* "auto" | "ja" | "en" */
     trustedDomains: Object.freeze([]),
     exportSaveAs: true,      /* ask where to save the exported report */
@@ -51,6 +52,7 @@
         feeds: pickBool(lk.feeds, DEFAULTS.lookups.feeds),
       },
       safeBanner: pickEnum(s.safeBanner, ["none", "note"], DEFAULTS.safeBanner),
+      bannerStyle: pickEnum(s.bannerStyle, ["full", "compact"], DEFAULTS.bannerStyle),
       language: pickEnum(s.language, ["auto", "ja", "en"], DEFAULTS.language),
       trustedDomains: Array.isArray(s.trustedDomains) ? parseDomainList(s.trustedDomains.join(" ")) : [],
       exportSaveAs: pickBool(s.exportSaveAs, DEFAULTS.exportSaveAs),

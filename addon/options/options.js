@@ -21,6 +21,7 @@
     for (const k of LOOKUPS) form["lookup-" + k].checked = s.lookups[k];
     document.getElementById("mk-lookups").disabled = !s.online;
     form.safeBanner.value = s.safeBanner;
+    form.bannerStyle.value = s.bannerStyle;
     form.language.value = s.language;
     form.trustedDomains.value = s.trustedDomains.join("\n");
     form.exportSaveAs.checked = s.exportSaveAs;
@@ -34,6 +35,7 @@
       online: form.online.checked,
       lookups,
       safeBanner: form.safeBanner.value,
+      bannerStyle: form.bannerStyle.value,
       language: form.language.value,
       trustedDomains: trustedList(form.trustedDomains.value),
       exportSaveAs: form.exportSaveAs.checked,
@@ -52,12 +54,21 @@
     document.getElementById("mk-saved").textContent = browser.i18n.getMessage("optSaved");
   }
 
+  /* Says what is wrong and where Thunderbird looked, not just "an error". */
+  function hostProblem(res) {
+    const code = res && res.code;
+    if (code === "not_installed" || code === "not_allowed" || code === "not_started") {
+      const where = MekikiHostLocation.manifestPlaces(res.platform).join(browser.i18n.getMessage("listOr"));
+      return [browser.i18n.getMessage("bannerError_" + code), browser.i18n.getMessage("bannerHelp_" + code, [where]),
+        browser.i18n.getMessage("bannerHelpInstallCommand", [MekikiHostLocation.installCommand(res.platform)])].join(" ");
+    }
+    return browser.i18n.getMessage("optHostMissing", [String((res && (res.message || res.code)) || "?")]);
+  }
+
   async function showHost() {
     const out = document.getElementById("mk-host");
     const res = await browser.runtime.sendMessage({ type: "ping-host" });
-    out.textContent = res && res.ok
-      ? browser.i18n.getMessage("optHostOk", [String(res.version || "?")])
-      : browser.i18n.getMessage("optHostMissing", [String((res && (res.message || res.code)) || "?")]);
+    out.textContent = res && res.ok ? browser.i18n.getMessage("optHostOk", [String(res.version || "?")]) : hostProblem(res);
     if (res && res.ok) showData(res.databases);
   }
 

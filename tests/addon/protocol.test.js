@@ -87,6 +87,7 @@ test("a host that exits mid-request rejects as exited", async () => {
   const ports = [];
   const conn = new P.HostConnection(fakeConnect(ports));
   const done = P.analyze(conn, new Uint8Array([65]), "en", true, () => {});
+  ports[0].reply({ type: "report", id: ports[0].posted[0].id, stage: "offline", report: {} });
   ports[0].die(null);
   await assert.rejects(done, (err) => err.code === "exited");
 });
@@ -124,4 +125,83 @@ test("garbage from the host is ignored", () => {
   conn.ensurePort();
   for (const junk of [null, 42, "x", [], { type: "report" }, { id: "nope" }]) ports[0].reply(junk);
   assert.equal(conn.pending.size, 0);
+});
+
+test("a port that closes before it ever spoke: the program could not be started", async () => {
+  const ports = [];
+  const conn = new P.HostConnection(fakeConnect(ports));
+  const done = P.analyze(conn, new Uint8Array([65]), "en", false, () => {});
+  ports[0].die("An unexpected error occurred");
+  await assert.rejects(done, (err) => err.code === "not_started");
+  assert.equal(P.classifyDisconnect("An unexpected error occurred", true), "exited");
+  assert.equal(P.classifyDisconnect("No such native application mekiki", false), "not_installed");
+});
+
+test("cancel: the host is told, nothing more is delivered, the request settles as cancelled", async () => {
+  const ports = [];
+  const conn = new P.HostConnection(fakeConnect(ports));
+  const stages = [];
+  const done = P.analyze(conn, new Uint8Array([65]), "en", true, (stage) => stages.push(stage), undefined, "req-77");
+  const port = ports[0];
+  assert.equal(port.posted[0].id, "req-77");
+  port.reply({ type: "report", id: "req-77", stage: "offline", report: {} });
+  assert.ok(conn.cancel("req-77"));
+  await assert.rejects(done, (err) => err.code === "cancelled");
+  assert.deepEqual(port.posted[1], { type: "cancel", id: "req-77" });
+  port.reply({ type: "report", id: "req-77", stage: "final", report: {} });
+  assert.deepEqual(stages, ["offline"]);
+  assert.equal(conn.cancel("req-77"), false, "cancelling twice is harmless");
+});
+
+test("a deadline error from the host rejects with code deadline", async () => {
+  const ports = [];
+  const conn = new P.HostConnection(fakeConnect(ports));
+  const done = P.analyze(conn, new Uint8Array([65]), "en", true, () => {});
+  ports[0].reply({ type: "error", id: ports[0].posted[0].id, code: "deadline", message: "analysis passed its deadline" });
+  await assert.rejects(done, (err) => err.code === "deadline");
+});
+
+test("a hung host is restarted and the requests still wanted are sent again", async () => {
+  const ports = [];
+  const timers = [];
+  const wanted = new Set(["req-2"]);
+  let restarts = 0;
+  const conn = new P.HostConnection(fakeConnect(ports), {
+    setTimer: (f) => { timers.push(f); return timers.length; }, clearTimer: () => {},
+    stillWanted: (body) => wanted.has(body.id), onRestart: () => { restarts += 1; },
+  });
+  const first = P.analyze(conn, new Uint8Array([65]), "en", false, () => {}, undefined, "req-1");
+  const second = P.analyze(conn, new Uint8Array([66]), "en", false, () => {}, undefined, "req-2");
+  const third = P.analyze(conn, new Uint8Array([67]), "en", false, () => {}, undefined, "req-3");
+  let disconnected = 0;
+  ports[0].disconnect = () => { disconnected += 1; };
+  timers[0]();   /* req-1 got no reply in time */
+  await assert.rejects(first, (err) => err.code === "timeout");
+  await assert.rejects(third, (err) => err.code === "cancelled");
+  assert.equal(disconnected, 1, "the hung port is closed");
+  assert.equal(restarts, 1);
+  assert.equal(ports.length, 2, "a new host");
+  assert.deepEqual(ports[1].posted.map((m) => m.id), ["req-2"]);
+  assert.equal(ports[1].posted[0].raw_b64, "Qg==", "the same request, whole");
+  ports[0].reply({ type: "report", id: "req-2", stage: "offline", report: { verdict: "stale port" } });
+  assert.equal(conn.pending.size, 1, "the old port is no longer heard");
+  ports[1].reply({ type: "report", id: "req-2", stage: "offline", report: {} });
+  await second;
+});
+
+test("each reply re-arms the timer: a slow final stage is not a hang", async () => {
+  const ports = [];
+  let armed = 0;
+  const conn = new P.HostConnection(fakeConnect(ports), { setTimer: () => { armed += 1; return armed; }, clearTimer: () => {} });
+  const done = P.analyze(conn, new Uint8Array([65]), "en", true, () => {});
+  const id = ports[0].posted[0].id;
+  ports[0].reply({ type: "report", id, stage: "offline", report: {} });
+  assert.equal(armed, 2);
+  ports[0].reply({ type: "report", id, stage: "final", report: {} });
+  await done;
+});
+
+test("already-encoded base64 is sent as it is", () => {
+  const req = P.makeAnalyzeRequest("req-1", "SGVsbG8=", "en", false);
+  assert.equal(req.raw_b64, "SGVsbG8=");
 });

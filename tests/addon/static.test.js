@@ -5,7 +5,7 @@ const test = require("node:test");
 const assert = require("node:assert/strict");
 const fs = require("node:fs");
 const path = require("node:path");
-const { ADDON, locale } = require("./helpers.js");
+const { ADDON, locale, addonModule } = require("./helpers.js");
 
 function files(dir, out = []) {
   for (const name of fs.readdirSync(dir)) {
@@ -76,9 +76,15 @@ test("every string the code asks for exists", () => {
   }
   /* Keys built from a prefix and a code or verdict. */
   for (const v of ["safe", "suspicious", "phishing"]) wanted.add("bannerTitle_" + v).add("verdict_" + v);
-  for (const c of ["not_installed", "not_allowed", "exited", "timeout", "too_large", "bad_request", "internal"]) {
-    wanted.add("bannerError_" + c).add("bannerHelp_" + c);
+  for (const c of ["not_installed", "not_allowed", "not_started", "exited", "timeout", "deadline", "busy", "too_large", "bad_request", "internal", "unreadable"]) {
+    if (c !== "unreadable") wanted.add("bannerError_" + c);
+    wanted.add("bannerHelp_" + c);
   }
+  for (const level of ["phishing", "suspicious", "safe", "progress", "error"]) wanted.add("badge_" + level).add("badgeTitle_" + level);
+  for (const p of addonModule("lookup-summary.js").PURPOSES.concat(["other"])) wanted.add("purpose_" + p);
+  for (const s of ["ok", "cached", "nxdomain", "timeout", "error", "skipped"]) wanted.add("lookupStatus_" + s);
+  for (const s of ["high", "medium", "low", "info"]) wanted.add("severity_" + s);
+  for (const s of ["deadline", "other"]) wanted.add("onlineStopped_" + s);
   assert.ok(wanted.size > 50);
   for (const key of wanted) assert.ok(en[key], "missing string " + key);
 });

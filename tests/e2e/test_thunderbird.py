@@ -20,165 +20,13 @@ Thunderbird is a failure, not a skip: setup installs it.
 """
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from marionette import Marionette, MarionetteError  # noqa: E402
-
-ADDON_ID = "mekiki@mekiki.app"
-TIMEOUT = 60.0
-SRC = os.environ.get("MEKIKI_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("MEKIKI_BUILD_DIR") or os.path.join(SRC, "build")
-HOST = os.environ.get("MEKIKI_E2E_HOST") or os.environ.get("MEKIKI")
-DATA = os.environ.get("MEKIKI_DATA_DIR") or os.path.join(SRC, "data")
-MESSAGES = os.path.join(SRC, "tests", "e2e", "messages")
-SHOTS = os.path.join(BUILD, "e2e")
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-    return cond
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def write_prefs(profile, download_dir, marionette_port):
-    prefs = {
-        "mail.provider.suppress_dialog_on_startup": True,
-        "mail.accountmanager.accounts": "account1",
-        "mail.accountmanager.localfoldersserver": "server1",
-        "mail.account.account1.server": "server1",
-        "mail.server.server1.type": "none",
-        "mail.server.server1.hostname": "Local Folders",
-        "mail.server.server1.name": "Local Folders",
-        "mail.server.server1.userName": "nobody",
-        "mail.server.server1.directory-rel": "[ProfD]Mail/Local Folders",
-        "mailnews.start_page.enabled": False,
-        "mail.shell.checkDefaultClient": False,
-        "mail.rights.version": 1,
-        "mail.inappnotifications.enabled": False,
-        "datareporting.policy.dataSubmissionEnabled": False,
-        "datareporting.healthreport.uploadEnabled": False,
-        "app.update.auto": False,
-        "extensions.autoDisableScopes": 0,
-        "xpinstall.signatures.required": False,
-        "devtools.console.stdout.chrome": True,
-        "devtools.console.stdout.content": True,
-        "marionette.port": marionette_port,
-        "browser.download.folderList": 2,
-        "browser.download.dir": download_dir,
-        "browser.download.useDownloadDir": True,
-        "browser.download.always_ask_before_handling_new_types": False,
-        "browser.download.start_downloads_in_tmp_dir": False,
-        "toolkit.telemetry.reportingpolicy.firstRun": False,
-    }
-    with open(os.path.join(profile, "user.js"), "w") as f:
-        for k, v in prefs.items():
-            f.write(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n")
-
-
-class Run:
-    """One Thunderbird process showing one message."""
-
-    def __init__(self, root, xpi, message):
-        self.root = root
-        self.home = os.path.join(root, "home")
-        self.profile = tempfile.mkdtemp(prefix="profile-", dir=root)
-        self.downloads = os.path.join(root, "downloads")
-        os.makedirs(os.path.join(self.profile, "extensions"))
-        os.makedirs(os.path.join(self.profile, "Mail", "Local Folders"))
-        os.makedirs(self.downloads, exist_ok=True)
-        shutil.copy(xpi, os.path.join(self.profile, "extensions", ADDON_ID + ".xpi"))
-        self.port = free_port()
-        write_prefs(self.profile, self.downloads, self.port)
-        self.log_path = os.path.join(root, os.path.basename(self.profile) + ".log")
-        env = dict(os.environ, HOME=self.home, DBUS_SESSION_BUS_ADDRESS="disabled:", NO_AT_BRIDGE="1",
-                   MOZ_CRASHREPORTER_DISABLE="1", XDG_CONFIG_HOME=os.path.join(self.home, ".config"),
-                   XDG_CACHE_HOME=os.path.join(self.home, ".cache"), TZ="Asia/Tokyo")
-        env.pop("DISPLAY", None)
-        self.log = open(self.log_path, "wb")
-        cmd = ["thunderbird", "--headless", "--no-remote", "--profile", self.profile,
-               "--marionette", "--remote-allow-system-access", message]
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
-        self.offset = 0
-        self.events = []
-        self.marionette = None
-
-    def poll_events(self):
-        with open(self.log_path, "rb") as f:
-            f.seek(self.offset)
-            data = f.read()
-        cut = data.rfind(b"\n") + 1
-        self.offset += cut
-        for line in data[:cut].decode("utf-8", "replace").splitlines():
-            # Thunderbird prints `console.log: "<the logged string, JSON-quoted>"`.
-            i = line.find('"mekiki-event ')
-            if i < 0:
-                continue
-            try:
-                text = json.JSONDecoder().raw_decode(line[i:])[0]
-                self.events.append(json.loads(text[len("mekiki-event "):]))
-            except ValueError:
-                pass
-
-    def wait_event(self, pred, what, timeout=TIMEOUT):
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while time.monotonic() < deadline:
-            self.poll_events()
-            for ev in self.events[seen:]:
-                if pred(ev):
-                    return ev
-            seen = len(self.events)
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.poll_events()
-        for ev in self.events:
-            if pred(ev):
-                return ev
-        print(f"timed out waiting for {what}; events: {json.dumps(self.events, ensure_ascii=False)[:3000]}")
-        return None
-
-    def connect(self):
-        if not self.marionette:
-            self.marionette = Marionette(self.port, timeout=TIMEOUT)
-            self.marionette.start()
-            self.marionette.chrome()
-        return self.marionette
-
-    def stop(self):
-        if self.marionette:
-            self.marionette.quit()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log.close()
-
-    def tail(self, n=60):
-        with open(self.log_path, "rb") as f:
-            return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-n:])
+from tbharness import (DATA, HOST, MESSAGES, TIMEOUT, Run, check, run_tests,  # noqa: E402
+                       setup_home, take_screenshot)
 
 
 # Chrome-context script: clicks Mekiki's button in the header of every
@@ -196,15 +44,6 @@ for (const win of Services.wm.getEnumerator(null)) {
   }
 }
 return found;
-"""
-
-# Which window shows the message: its handle is used for the screenshot.
-FIND_MESSAGE_WINDOW = r"""
-const out = [];
-for (const win of Services.wm.getEnumerator(null)) {
-  out.push({type: win.document.documentElement.getAttribute("windowtype"), url: win.location.href});
-}
-return out;
 """
 
 
@@ -226,22 +65,6 @@ def without_timings(report):
     return r
 
 
-def take_screenshot(run, name, window_type="mail:messageWindow"):
-    m = run.connect()
-    os.makedirs(SHOTS, exist_ok=True)
-    path = os.path.join(SHOTS, name)
-    handles = m.windows()
-    for handle in handles:
-        m.switch_window(handle)
-        kind = m.script("return document.documentElement.getAttribute('windowtype') || '';")
-        if kind == window_type:
-            break
-    with open(path, "wb") as f:
-        f.write(m.screenshot_png())
-    print(f"screenshot: {path}")
-    return path
-
-
 def banner_event(run, levels):
     return run.wait_event(lambda e: e.get("event") == "banner" and e.get("level") in levels,
                           "banner " + "/".join(levels))
@@ -249,7 +72,8 @@ def banner_event(run, levels):
 
 def test_phishing(root, xpi):
     message = os.path.join(MESSAGES, "phishing-ekinet.eml")
-    run = Run(root, xpi, message)
+    setup_home(root)
+    run = Run(root, xpi, [message])
     try:
         ready = run.wait_event(lambda e: e.get("event") == "ready", "add-on ready")
         if not check(ready is not None, "add-on started and read its managed settings (debugLog)"):
@@ -334,7 +158,8 @@ def export_report(run):
 
 
 def test_genuine(root, xpi):
-    run = Run(root, xpi, os.path.join(MESSAGES, "genuine-colleague.eml"))
+    setup_home(root)
+    run = Run(root, xpi, [os.path.join(MESSAGES, "genuine-colleague.eml")])
     try:
         ev = banner_event(run, ("phishing", "suspicious", "safe", "error", "none"))
         if not check(ev is not None, "the add-on handled the genuine message"):
@@ -347,43 +172,8 @@ def test_genuine(root, xpi):
         run.stop()
 
 
-def setup_home(root):
-    home = os.path.join(root, "home")
-    os.makedirs(home)
-    env = dict(os.environ, HOME=home, XDG_DATA_HOME=os.path.join(home, ".local", "share"))
-    subprocess.run(["bash", os.path.join(SRC, "scripts", "install-host.sh"), "--binary", HOST,
-                    "--env", f"MEKIKI_DATA_DIR={DATA}",
-                    "--env", f"XDG_CACHE_HOME={os.path.join(home, '.cache')}"], check=True, env=env)
-    managed = os.path.join(home, ".mozilla", "managed-storage")
-    os.makedirs(managed)
-    with open(os.path.join(managed, ADDON_ID + ".json"), "w") as f:
-        json.dump({"name": ADDON_ID, "description": "Mekiki end-to-end test settings", "type": "storage",
-                   "data": {"online": False, "debugLog": True, "exportSaveAs": False, "language": "ja"}}, f)
-
-
 def main():
-    if not shutil.which("thunderbird"):
-        print("FAIL: thunderbird is not installed (the setup script installs it)")
-        return 1
-    if not HOST or not os.access(HOST, os.X_OK):
-        print(f"FAIL: no host binary (MEKIKI={HOST!r})")
-        return 1
-    print(subprocess.run(["thunderbird", "--version"], capture_output=True, text=True).stdout.strip())
-    root = tempfile.mkdtemp(prefix="mekiki-e2e-")
-    try:
-        xpi = os.path.join(root, "mekiki.xpi")
-        subprocess.run(["bash", os.path.join(SRC, "scripts", "package-addon.sh"), xpi], check=True,
-                       stdout=subprocess.DEVNULL)
-        setup_home(root)
-        test_phishing(root, xpi)
-        test_genuine(root, xpi)
-    finally:
-        if failures or os.environ.get("MEKIKI_E2E_KEEP"):
-            print(f"logs kept in {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
-    print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
-    return 1 if failures else 0
+    return run_tests([test_phishing, test_genuine])
 
 
 if __name__ == "__main__":

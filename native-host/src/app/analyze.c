@@ -31,6 +31,7 @@ struct mk_analysis {
     const char *verdict;
     double parse_ms, analyze_ms, enrich_ms;
     bool skip_dns, skip_registration;
+    const atomic_bool *stop;
 };
 
 /* ---- context ------------------------------------------------------------- */
@@ -136,6 +137,7 @@ void mk_analysis_enrich(mk_analysis *a)
         .data_dir = a->ctx->opt.data_dir,
         .skip_dns = a->skip_dns,
         .skip_registration = a->skip_registration,
+        .stop = a->stop,
     };
     double t0 = mk_now_ms();
     a->online = mk_enrich(&a->facts, a->ctx->geo, &eo);
@@ -148,6 +150,11 @@ void mk_analysis_allow_lookups(mk_analysis *a, bool dns, bool registration)
 {
     a->skip_dns = !dns;
     a->skip_registration = !registration;
+}
+
+void mk_analysis_set_stop(mk_analysis *a, const atomic_bool *stop)
+{
+    a->stop = stop;
 }
 
 json_t *mk_analysis_report(const mk_analysis *a, const char *locale)

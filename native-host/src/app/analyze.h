@@ -11,6 +11,7 @@
 #define MK_ANALYZE_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,6 +32,7 @@ typedef struct mk_options {
     const char *locale;     /* "ja" or "en" */
     const char *data_dir;   /* NULL: mk_catalog_default_dir() */
     const char *feed_db;    /* NULL: mk_feed_default_path() */
+    int deadline_ms;        /* native mode: a request's offline report is due within this (0: default) */
 } mk_options;
 
 typedef struct mk_context {
@@ -58,6 +60,9 @@ void mk_analysis_enrich(mk_analysis *a);   /* no-op when ctx->opt.offline */
 /* Narrows the next mk_analysis_enrich() to the kinds of look-up a user allows
  * (the add-on's options); both are allowed by default. */
 void mk_analysis_allow_lookups(mk_analysis *a, bool dns, bool registration);
+/* When *stop becomes true (another thread sets it), the look-ups of the next
+ * or running mk_analysis_enrich() end at once; stop must outlive a. */
+void mk_analysis_set_stop(mk_analysis *a, const atomic_bool *stop);
 json_t *mk_analysis_report(const mk_analysis *a, const char *locale);   /* new reference */
 const char *mk_analysis_verdict(const mk_analysis *a);
 int mk_analysis_score(const mk_analysis *a);

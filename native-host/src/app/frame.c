@@ -82,7 +82,7 @@ mk_frame_status mk_frame_read(FILE *in, size_t max, char **data, size_t *len, ui
 
 uint64_t mk_frame_discard(FILE *in, uint64_t n)
 {
-    static char sink[MK_FRAME_DISCARD_CHUNK];
+    static _Thread_local char sink[MK_FRAME_DISCARD_CHUNK];   /* contents never read */
     uint64_t done = 0;
     while (done < n) {
         uint64_t left = n - done;

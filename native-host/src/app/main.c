@@ -107,6 +107,8 @@ static void options_from_env(cli *c)
     const char *budget = env_or_null("MEKIKI_BUDGET_MS");
     c->opt.budget_ms = budget ? atoi(budget) : 3000;
     c->opt.locale = env_or_null("MEKIKI_LOCALE");
+    const char *deadline = env_or_null("MEKIKI_DEADLINE_MS");
+    c->opt.deadline_ms = deadline ? atoi(deadline) : 0;
     c->jobs = 1;
 }
 

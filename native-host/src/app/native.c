@@ -1,4 +1,4 @@
-/* native.c - the native-messaging loop: read a frame, parse it, answer it.
+/* native.c - the native-messaging loop: read frames, dispatch them, never wait.
  *
  * Thunderbird owns both ends of our stdio, and anything on stdout that is not
  * a well-formed frame breaks the channel for good. So the first thing the
@@ -6,16 +6,28 @@
  * private duplicate of that descriptor and point descriptor 1 at stderr:
  * a stray printf in any library then lands in the log, not in the protocol.
  *
+ * This thread only reads and dispatches. A ping is answered here at once; an
+ * analyze request is validated here and then handed to its own worker
+ * (native_jobs.c), so the next frame is read while earlier messages are
+ * still being analysed or looked up: a newly displayed message's offline
+ * verdict never waits behind another message's look-ups, and one slow or
+ * hostile message holds nobody else up. {"type":"cancel","id":..} stops a
+ * request's look-ups and silences it. Replies from all threads go through
+ * one lock (native_reply.c).
+ *
  * Requests are untrusted. Every failure to serve one becomes an error reply
  * naming the problem (bad_request for anything malformed, too_large for sizes
- * over the limits, internal when analysis itself fails) and the loop goes on.
- * Stream-level damage is handled by what can still be known:
+ * over the limits, busy past the requests in flight, deadline past a
+ * request's deadline, internal when analysis itself fails) and the loop goes
+ * on. Stream-level damage is handled by what can still be known:
  *   - length 0: an error, and the stream is still in step;
  *   - a length over MK_NATIVE_MAX_FRAME: an error, then exactly that many
  *     bytes are discarded in chunks, since the sender (Thunderbird) always
  *     writes what it announced and the next frame starts right after;
  *   - end of input inside a length or a body: an error, then a clean exit,
  *     since nothing more can arrive.
+ * At end of input the loop waits for the requests still in flight to be
+ * answered (each is bounded by its deadline), then returns.
  *
  * An analyze request gets its offline report at once (the add-on shows it
  * while look-ups run), then, when the request asked for "online", the final
@@ -42,62 +54,23 @@
 #include "frame.h"
 #include "geo_update.h"
 #include "report_fit.h"
+#include "native_jobs.h"
+#include "native_reply.h"
 #include "util.h"
 
 typedef struct mk_session {
     mk_context *ctx;
     FILE *in;
-    FILE *out;
-    bool broken;   /* the reply channel failed: nobody is listening any more */
+    mk_native_out out;
+    mk_native_jobs *jobs;
 } mk_session;
 
-/* ---- replies ------------------------------------------------------------- */
-
-/* Serialises msg (trimming an oversized report) and writes it as one frame. */
 static void send_json(mk_session *s, json_t *msg)
 {
-    if (s->broken)
-        return;
-    size_t len = 0;
-    char *text = mk_report_fit(msg, MK_NATIVE_MAX_REPLY, &len);
-    if (!text) {
-        fprintf(stderr, "mekiki: native: a reply could not be serialised\n");
-        return;
-    }
-    if (mk_frame_write(s->out, text, len) != 0) {
-        fprintf(stderr, "mekiki: native: writing a reply failed: %s\n", strerror(errno));
-        s->broken = true;
-    }
-    free(text);
+    mk_native_send(&s->out, msg);
 }
 
-static void send_error(mk_session *s, json_t *id, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void send_error(mk_session *s, json_t *id, const char *code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *text = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "mekiki: native: %s: %s\n", code, text);
-    char *valid = g_utf8_make_valid(text, -1);   /* parser messages may quote raw input bytes */
-    json_t *msg = json_pack("{s:s, s:O?, s:s, s:s}", "type", "error", "id", id, "code", code,
-                            "message", valid);
-    g_free(valid);
-    if (msg)
-        send_json(s, msg);
-    json_decref(msg);
-    g_free(text);
-}
-
-static void send_report(mk_session *s, json_t *id, const char *stage, json_t *report)
-{
-    json_t *msg = json_pack("{s:s, s:O?, s:s, s:O}", "type", "report", "id", id, "stage", stage,
-                            "report", report);
-    send_json(s, msg);
-    json_decref(msg);
-}
+#define send_error(s, id, ...) mk_native_send_error(&(s)->out, id, __VA_ARGS__)
 
 /* ---- ping ---------------------------------------------------------------- */
 
@@ -121,8 +94,12 @@ static json_t *describe_feed(const mk_context *ctx)
 
 static void handle_ping(mk_session *s, json_t *id)
 {
-    /* A ping is also how the add-on says "the data may have been updated". */
-    mk_context_refresh_geo(s->ctx);
+    /* A ping is also how the add-on says "the data may have been updated".
+     * The databases are swapped only while no analysis runs (the reader is
+     * the only one that starts analyses, so none can start meanwhile); else
+     * a later ping picks the new files up. */
+    if (mk_native_jobs_idle(s->jobs))
+        mk_context_refresh_geo(s->ctx);
     json_t *dbs = json_pack("{s:o, s:o, s:o}", "geo", mk_geo_describe(s->ctx->geo),
                             "catalog", describe_catalog(s->ctx->catalog),
                             "feed", describe_feed(s->ctx));
@@ -142,7 +119,8 @@ static void handle_update_data(mk_session *s, json_t *id)
     mk_geo_update_options opt = {0};
     mk_geo_update_status status;
     json_t *result = mk_geo_update_run(&opt, &status);
-    mk_context_refresh_geo(s->ctx);
+    if (mk_native_jobs_idle(s->jobs))
+        mk_context_refresh_geo(s->ctx);
     json_t *msg = json_pack("{s:s, s:O?, s:s, s:o, s:{s:o}}", "type", "update_data", "id", id, "status",
                             mk_geo_update_status_name(status), "result", result, "databases", "geo",
                             mk_geo_describe(s->ctx->geo));
@@ -196,7 +174,7 @@ static bool pick_locale(json_t *v, const char *fallback, const char **locale)
     return true;
 }
 
-/* ---- analyze: running it ------------------------------------------------- */
+/* ---- analyze: handing it over ---------------------------------------------- */
 
 /* The request's optional "lookups": {"dns": bool, "rdap": bool, ...} — which
  * kinds of network look-up the user allows. Absent kinds are allowed; "geo"
@@ -204,35 +182,6 @@ static bool pick_locale(json_t *v, const char *fallback, const char **locale)
 static bool lookup_allowed(json_t *lookups, const char *kind)
 {
     return !json_is_false(json_object_get(lookups, kind));
-}
-
-static void run_analysis(mk_session *s, json_t *id, const char *raw, size_t len, const char *locale,
-                         bool online, json_t *lookups)
-{
-    mk_analysis *a = mk_analysis_offline(s->ctx, raw, len);
-    if (!a) {
-        send_error(s, id, "internal", "the analysis could not be started");
-        return;
-    }
-    json_t *report = mk_analysis_report(a, locale);
-    if (!report) {
-        send_error(s, id, "internal", "the report could not be built");
-        mk_analysis_free(a);
-        return;
-    }
-    send_report(s, id, "offline", report);
-    json_decref(report);
-    if (online && !s->broken) {
-        mk_analysis_allow_lookups(a, lookup_allowed(lookups, "dns"), lookup_allowed(lookups, "rdap"));
-        mk_analysis_enrich(a);   /* a no-op in --offline mode */
-        report = mk_analysis_report(a, locale);
-        if (report)
-            send_report(s, id, "final", report);
-        else
-            send_error(s, id, "internal", "the final report could not be built");
-        json_decref(report);
-    }
-    mk_analysis_free(a);
 }
 
 static void handle_analyze(mk_session *s, json_t *req, json_t *id)
@@ -265,6 +214,11 @@ static void handle_analyze(mk_session *s, json_t *req, json_t *id)
         send_error(s, id, "bad_request", "field 'online' must be true or false");
         return;
     }
+    json_t *deadline = json_object_get(req, "deadline_ms");
+    if (deadline && !json_is_null(deadline) && (!json_is_integer(deadline) || json_integer_value(deadline) <= 0)) {
+        send_error(s, id, "bad_request", "field 'deadline_ms' must be a positive number of milliseconds");
+        return;
+    }
 
     size_t n = json_string_length(b64), decoded = 0, bad_at = 0;
     if (n == 0) {
@@ -282,10 +236,28 @@ static void handle_analyze(mk_session *s, json_t *req, json_t *id)
                    MK_NATIVE_MAX_MESSAGE);
         return;
     }
-    gsize raw_len = 0;
-    guchar *raw = g_base64_decode(json_string_value(b64), &raw_len);
-    run_analysis(s, id, (const char *)raw, raw_len, locale, json_is_true(online), json_object_get(req, "lookups"));
-    g_free(raw);
+    json_t *lookups = json_object_get(req, "lookups");
+    mk_native_job_spec spec = {
+        .id = id,
+        .request = json_incref(req),
+        .locale = locale,
+        .online = json_is_true(online),
+        .dns = lookup_allowed(lookups, "dns"),
+        .registration = lookup_allowed(lookups, "rdap"),
+        .message_bytes = decoded,
+        .deadline_ms = json_is_integer(deadline) ? json_integer_value(deadline) : 0,
+    };
+    mk_native_jobs_start(s->jobs, &spec);
+}
+
+static void handle_cancel(mk_session *s, json_t *id)
+{
+    if (!id)
+        send_error(s, NULL, "bad_request", "a cancel needs the field 'id' of the request to stop");
+    else if (!json_is_string(id) && !json_is_integer(id))
+        send_error(s, NULL, "bad_request", "field 'id' must be a string");
+    else
+        mk_native_jobs_cancel(s->jobs, id);   /* no reply: the request simply says nothing more */
 }
 
 /* ---- dispatch ------------------------------------------------------------ */
@@ -348,6 +320,8 @@ static void serve_frame(mk_session *s, char *data, size_t len)
         handle_ping(s, echo_id);
     else if (strcmp(json_string_value(type), "update_data") == 0)
         handle_update_data(s, echo_id);
+    else if (strcmp(json_string_value(type), "cancel") == 0)
+        handle_cancel(s, id);
     else
         send_error(s, echo_id, "bad_request", "unknown type '%.64s'", json_string_value(type));
     json_decref(req);
@@ -356,6 +330,7 @@ static void serve_frame(mk_session *s, char *data, size_t len)
 /* Handles one frame read result; false when the loop must stop. */
 static bool serve_one(mk_session *s, int *status)
 {
+    mk_native_jobs_reap(s->jobs);
     char *data = NULL;
     size_t len = 0;
     uint32_t declared = 0;
@@ -363,22 +338,22 @@ static bool serve_one(mk_session *s, int *status)
     switch (st) {
     case MK_FRAME_OK:
         serve_frame(s, data, len);
-        return !s->broken;
+        return !mk_native_out_broken(&s->out);
     case MK_FRAME_EOF:
         return false;
     case MK_FRAME_EMPTY:
         send_error(s, NULL, "bad_request", "%s", mk_frame_status_text(st));
-        return !s->broken;
+        return !mk_native_out_broken(&s->out);
     case MK_FRAME_TOO_LARGE:
         send_error(s, NULL, "too_large", "frame of %u bytes; the host accepts at most %u; skipping it",
                    declared, MK_NATIVE_MAX_FRAME);
-        return mk_frame_discard(s->in, declared) == declared && !s->broken;
+        return mk_frame_discard(s->in, declared) == declared && !mk_native_out_broken(&s->out);
     case MK_FRAME_TRUNCATED_LENGTH:
     case MK_FRAME_TRUNCATED_BODY:
         send_error(s, NULL, "bad_request", "%s (%zu of %u bytes)", mk_frame_status_text(st), len, declared);
         return false;
     case MK_FRAME_IO_ERROR:
-        fprintf(stderr, "mekiki: native: reading requests failed: %s\n", strerror(errno));
+        fprintf(stderr, "mekiki: native: reading requests failed: %s\n", g_strerror(errno));
         *status = 1;
         return false;
     }
@@ -412,13 +387,19 @@ int mk_native_serve(mk_context *ctx, FILE *in, FILE *out)
 {
     signal(SIGPIPE, SIG_IGN);   /* a vanished reader is a write error, not a death */
     bool owned = false;
-    mk_session s = {.ctx = ctx, .in = in, .out = claim_stdout(out, &owned)};
+    FILE *frames = claim_stdout(out, &owned);
+    mk_session s = {.ctx = ctx, .in = in};
+    mk_native_out_init(&s.out, frames);
+    s.jobs = mk_native_jobs_new(ctx, &s.out);
     int status = 0;
     while (serve_one(&s, &status))
         ;
-    if (s.broken)
+    /* At end of input the requests in flight are still answered; with nobody reading, they are stopped. */
+    mk_native_jobs_free(s.jobs, mk_native_out_broken(&s.out) || status != 0);
+    if (mk_native_out_broken(&s.out))
         status = 1;
+    mk_native_out_destroy(&s.out);
     if (owned)
-        fclose(s.out);
+        fclose(frames);
     return status;
 }

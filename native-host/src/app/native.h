@@ -2,10 +2,13 @@
  *
  * Frames are a 4-byte native-endian length followed by that many bytes of
  * UTF-8 JSON, in both directions. Requests: {"type":"analyze","id","raw_b64",
- * "locale","online"} and {"type":"ping"}. For analyze the host answers with the
- * offline report at once, then (when online) with the final report after the
- * look-ups. Anything malformed gets {"type":"error","id","code","message"}
- * and the host keeps serving; end of input ends the loop cleanly.
+ * "locale","online","lookups"}, {"type":"cancel","id"} and {"type":"ping"}.
+ * Requests are served concurrently: for analyze the host answers with the
+ * offline report as soon as it is ready, then (when online) with the final
+ * report after the look-ups, while other requests are read and answered.
+ * Anything malformed, refused (busy) or late (deadline) gets
+ * {"type":"error","id","code","message"} and the host keeps serving; end of
+ * input ends the loop cleanly once the requests in flight are answered.
  */
 #ifndef MK_NATIVE_H
 #define MK_NATIVE_H

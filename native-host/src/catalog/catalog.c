@@ -369,7 +369,7 @@ static bool exe_dir(char *buf, size_t size)
 
 const char *mk_catalog_default_dir(void)
 {
-    static char found[PATH_MAX + 64];
+    static _Thread_local char found[PATH_MAX + 64];   /* per thread: analyses run at once */
     const char *env = getenv("MEKIKI_DATA_DIR");
     if (env && *env)
         return env;

@@ -36,6 +36,7 @@
 #include "feed.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -51,9 +52,13 @@
 #define MK_FEED_MAX_RECORD (64 * 1024)   /* longer records are skipped */
 #define MK_FEED_MAX_FIELDS 3             /* date, URL, description (rest joins the last) */
 
+/* One connection and one prepared statement, shared by the analyses running
+ * at once in native mode: a statement is stepped by one thread at a time, so
+ * the look-up (a primary-key probe, microseconds) holds the lock. */
 struct mk_feed {
     sqlite3 *db;
     sqlite3_stmt *match;
+    pthread_mutex_t lock;
 };
 
 static const char MK_FEED_SCHEMA[] =
@@ -155,6 +160,7 @@ mk_feed *mk_feed_open(const char *db_path, char **error)
     mk_feed *feed = mk_xcalloc(1, sizeof *feed);
     feed->db = db;
     feed->match = stmt;
+    pthread_mutex_init(&feed->lock, NULL);
     return feed;
 }
 
@@ -164,6 +170,7 @@ void mk_feed_close(mk_feed *feed)
         return;
     sqlite3_finalize(feed->match);
     sqlite3_close(feed->db);
+    pthread_mutex_destroy(&feed->lock);
     free(feed);
 }
 
@@ -172,6 +179,7 @@ static char *mk_feed_lookup(mk_feed *feed, const char *key, const char *host_key
 {
     char *hit = NULL;
     sqlite3_stmt *s = feed->match;
+    pthread_mutex_lock(&feed->lock);
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, host_key, -1, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -184,6 +192,7 @@ static char *mk_feed_lookup(mk_feed *feed, const char *key, const char *host_key
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    pthread_mutex_unlock(&feed->lock);
     return hit;
 }
 

@@ -15,6 +15,7 @@
 #include <arpa/nameser.h>
 #include <ares.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -37,13 +38,17 @@ typedef struct dns_query {
 
 /* ---- channel ------------------------------------------------------------- */
 
+/* ares_library_init() is not thread-safe and look-ups run on several threads at once. */
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+static void init_library(void)
+{
+    ares_library_init(ARES_LIB_INIT_ALL);
+}
+
 static void init_library_once(void)
 {
-    static int done;
-    if (!done) {
-        ares_library_init(ARES_LIB_INIT_ALL);
-        done = 1;
-    }
+    pthread_once(&library_once, init_library);
 }
 
 mk_dns *mk_dns_new(const char *server, int timeout_ms, char **error)

@@ -44,6 +44,7 @@
 #define MK_MAX_REGS 20
 #define MK_MAX_SPF_LOOKUPS 10
 #define MK_MAX_POLLFDS 64
+#define MK_STOP_POLL_MS 50
 
 typedef struct whois_wait {
     char *kind;      /* "whois" or "whois-ref" */
@@ -615,13 +616,20 @@ static void run_once(engine *e, int wait_ms)
     mk_rdap_perform(e->rdap);
 }
 
+static bool stopped(const engine *e)
+{
+    return e->opt->stop && atomic_load(e->opt->stop);
+}
+
 static void run_until(engine *e, double deadline)
 {
     mk_rdap_perform(e->rdap);
-    while (pending(e) > 0) {
+    while (pending(e) > 0 && !stopped(e)) {
         double left = deadline - mk_now_ms();
         if (left <= 0)
             break;
+        if (left > MK_STOP_POLL_MS && e->opt->stop)
+            left = MK_STOP_POLL_MS;   /* a stop from another thread is seen this quickly */
         run_once(e, left < 1 ? 1 : (int)left);
     }
     e->closing = true;

@@ -12,6 +12,7 @@
 #define MK_LOOKUPS_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "facts.h"
@@ -28,6 +29,7 @@ typedef struct mk_enrich_options {
     const char *data_dir;     /* for privacy_services.json / whois_servers.json; NULL: mk_catalog_default_dir() */
     bool skip_dns;            /* the user turned DNS look-ups of message names off */
     bool skip_registration;   /* the user turned RDAP/WHOIS look-ups off */
+    const atomic_bool *stop;  /* when set and it becomes true, the look-ups end at once (NULL: never) */
 } mk_enrich_options;
 
 /* Never NULL. The facts are not modified; the caller stores the result in facts->online. */

@@ -16,6 +16,7 @@
 #include "rdap.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +44,17 @@ struct rdap_transfer {
 
 /* ---- transfers ----------------------------------------------------------- */
 
+/* curl_global_init() must run once before any thread uses curl. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void init_curl(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 mk_rdap *mk_rdap_new(int timeout_ms)
 {
-    static int inited;
-    if (!inited) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        inited = 1;
-    }
+    pthread_once(&curl_once, init_curl);
     mk_rdap *r = mk_xcalloc(1, sizeof *r);
     r->multi = curl_multi_init();
     r->timeout_ms = timeout_ms > 0 ? timeout_ms : 3000;

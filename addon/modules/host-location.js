@@ -1,0 +1,39 @@
+/* host-location.js - where Thunderbird looks for the Mekiki program.
+ *
+ * When the program cannot be started the add-on cannot see why (Thunderbird
+ * reports only "An unexpected error occurred"), but it knows where
+ * Thunderbird looked: the native-messaging manifest named "mekiki" in the
+ * platform's fixed places, whose "path" names the program. Error messages
+ * name those places and the command that rewrites them.
+ */
+(function (root) {
+  "use strict";
+
+  const PLACES = {
+    linux: ["~/.mozilla/native-messaging-hosts/mekiki.json", "/usr/lib/mozilla/native-messaging-hosts/mekiki.json"],
+    mac: ["~/Library/Application Support/Mozilla/NativeMessagingHosts/mekiki.json"],
+    win: ["HKEY_CURRENT_USER\\Software\\Mozilla\\NativeMessagingHosts\\mekiki"],
+  };
+  const INSTALLERS = {
+    linux: "scripts/install-host.sh --binary /path/to/mekiki",
+    mac: "scripts/install-host.sh --binary /path/to/mekiki",
+    win: "powershell -ExecutionPolicy Bypass -File scripts\\install-host.ps1 -Binary C:\\path\\to\\mekiki.exe",
+  };
+
+  function family(os) {
+    if (os === "win" || os === "mac") return os;
+    return "linux";
+  }
+
+  function manifestPlaces(os) {
+    return PLACES[family(os)].slice();
+  }
+
+  function installCommand(os) {
+    return INSTALLERS[family(os)];
+  }
+
+  const api = { manifestPlaces, installCommand };
+  if (typeof module !== "undefined" && module.exports) module.exports = api;
+  else root.MekikiHostLocation = api;
+})(typeof globalThis !== "undefined" ? globalThis : this);
