@@ -318,7 +318,7 @@
     for (const d of dbs) {
       const facts = [d.build_date, d.licence].filter((x) => typeof x === "string" && x).join(", ");
       const credit = typeof d.credit === "string" ? d.credit : "";
-      foot.appendChild(el(doc, "p", "mk-database", str(d.name) + (facts ? " (" + facts + ")" : "") + (credit ? " — " + credit : "")));
+      foot.appendChild(el(doc, "p", "mk-database", safe(d.name, 200) + (facts ? " (" + facts + ")" : "") + (credit ? " — " + credit : "")));
     }
     return foot;
   }
