@@ -144,7 +144,7 @@ json_t *mk_analysis_report(const mk_analysis *a, const char *locale)
     };
     json_t *r = mk_report_build(&a->facts, &a->findings, a->ctx->catalog, &meta);
     if (a->online)
-        mk_online_annotate_report(a->online, &a->facts, r);
+        mk_online_annotate_report(a->online, a->ctx->catalog, meta.locale, r);
     return r;
 }
 
