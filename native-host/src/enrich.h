@@ -145,6 +145,7 @@ typedef struct mk_online_registration {
     char *registrant_name;
     char *registrant_org;
     char *registrant_country;
+    char *registry_status;   /* the registry's own word: "connect" (DENIC), "Active" (JPRS), "ok" */
     char *privacy_service;   /* the privacy/proxy service hiding the registrant, NULL when none */
     char *privacy_text;      /* the registry text that showed it, NULL when none */
 } mk_online_registration;

@@ -148,6 +148,7 @@ static void build_reg(mk_online_registration *g, const char *domain, unsigned ro
     g->registrant_name = field(r, "registrant_name");
     g->registrant_org = field(r, "registrant_org");
     g->registrant_country = field(r, "registrant_country");
+    g->registry_status = field(r, "registry_status");
     if (g->status == MK_REG_REGISTERED)
         find_privacy(g, r, privacy);
 }
@@ -377,6 +378,7 @@ static void free_reg(mk_online_registration *g)
     free(g->registrant_name);
     free(g->registrant_org);
     free(g->registrant_country);
+    free(g->registry_status);
     free(g->privacy_service);
     free(g->privacy_text);
 }

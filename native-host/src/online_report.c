@@ -60,9 +60,11 @@ static json_t *registrations_json(const mk_online_facts *o)
         const mk_online_registration *g = &o->regs[i];
         json_t *e = json_pack("{s:s, s:s, s:s}", "domain", g->domain, "status", mk_reg_status_name(g->status),
                               "source", mk_reg_source_name(g->source));
-        const char *keys[] = {"created", "registrar", "registrant_name", "registrant_org", "registrant_country"};
-        const char *vals[] = {g->created_text, g->registrar, g->registrant_name, g->registrant_org, g->registrant_country};
-        for (size_t k = 0; k < 5; k++) {
+        const char *keys[] = {"created", "registrar", "registrant_name", "registrant_org", "registrant_country",
+                              "registry_status"};
+        const char *vals[] = {g->created_text, g->registrar, g->registrant_name, g->registrant_org,
+                              g->registrant_country, g->registry_status};
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
             json_t *v = vals[k][0] ? json_string(vals[k]) : NULL;
             if (v)
                 json_object_set_new(e, keys[k], v);

@@ -96,6 +96,85 @@ static void test_whois_jprs_and_miss(void **state)
     assert_false(mk_whois_split_server("x:99999", &host, &port));
 }
 
+/* Recorded answers of the registries phishing uses, in their own formats
+ * (tests/online/fixtures/whois/): what an investigator reads off each. */
+typedef struct whois_case {
+    const char *file;
+    const char *status;
+    long long created;   /* 0: the registry gives no creation date */
+    const char *registrar, *org, *name, *country, *registry_status;
+} whois_case;
+
+static const whois_case WHOIS_CASES[] = {
+    {"jprs-en.txt", "registered", 1561939200, NULL, NULL, "Xserver Inc.", NULL, "Active"},
+    {"jprs-ja.txt", "registered", 1713398400, NULL, NULL, "お名前.com whois代行サービス", NULL, "Active"},
+    {"jprs-cojp-ja.txt", "registered", 1109635200, NULL, "株式会社キードッグ", NULL, NULL, "Connected"},
+    {"denic-connect.txt", "registered", 0, NULL, NULL, NULL, NULL, "connect"},
+    {"denic-free.txt", "unregistered", 0, NULL, NULL, NULL, NULL, "free"},
+    {"cnnic.txt", "registered", 1712672551, "阿里云计算有限公司（万网）", NULL, "王建国", NULL, "ok"},
+    {"cnnic-miss.txt", "unregistered", 0, NULL, NULL, NULL, NULL, NULL},
+    {"verisign-thin.txt", "registered", 1712816504, "NameCheap, Inc.", NULL, NULL, NULL, "clientTransferProhibited"},
+    {"verisign-miss.txt", "unregistered", 0, NULL, NULL, NULL, NULL, NULL},
+    {"registrar-thick.txt", "registered", 1712816504, "NAMECHEAP INC",
+     "Privacy service provided by Withheld for Privacy ehf", "Redacted for Privacy", "IS", "clientTransferProhibited"},
+    {"nominet.txt", "registered", 1712102400, "Tucows Inc t/a Tucows [Tag = TUCOWS-CA]", NULL, NULL, NULL, "Registered"},
+    {"registrobr.txt", "registered", 1711670400, NULL, "Marcos Vinicius Pereira", "Marcos Vinicius Pereira", NULL,
+     "published"},
+    {"tci-ru.txt", "registered", 1713777271, "REGRU-RU", NULL, "Private Person", NULL, "REGISTERED"},
+    {"tci-ru-miss.txt", "unregistered", 0, NULL, NULL, NULL, NULL, NULL},
+    {"auda.txt", "registered", 0, "VentraIP Australia Pty Ltd", NULL, "Daniel Nguyen", NULL, "serverRenewProhibited"},
+    {"auda-miss.txt", "unregistered", 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+static char *read_fixture(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = mk_xcalloc(1, MK_WHOIS_MAX_ANSWER + 1);
+    *len = fread(buf, 1, MK_WHOIS_MAX_ANSWER, f);
+    fclose(f);
+    return buf;
+}
+
+static void assert_field(const json_t *r, const char *key, const char *want, const char *file)
+{
+    const char *got = json_string_value(json_object_get(r, key));
+    if (!want && got)
+        fail_msg("%s: %s should be absent, is \"%s\"", file, key, got);
+    if (want && (!got || strcmp(got, want) != 0))
+        fail_msg("%s: %s is \"%s\", expected \"%s\"", file, key, got ? got : "(absent)", want);
+}
+
+static void test_whois_registry_formats(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof WHOIS_CASES / sizeof *WHOIS_CASES; i++) {
+        const whois_case *c = &WHOIS_CASES[i];
+        char *path = mk_xasprintf("tests/online/fixtures/whois/%s", c->file);
+        size_t len = 0;
+        char *text = read_fixture(path, &len);
+        if (!text)
+            fail_msg("cannot read %s", path);
+        json_t *r = mk_whois_parse(text, len);
+        assert_field(r, "status", c->status, c->file);
+        if (json_integer_value(json_object_get(r, "created_epoch")) != c->created)
+            fail_msg("%s: created_epoch %lld, expected %lld", c->file,
+                     (long long)json_integer_value(json_object_get(r, "created_epoch")), c->created);
+        assert_field(r, "registrar", c->registrar, c->file);
+        if (c->org)
+            assert_field(r, "registrant_org", c->org, c->file);
+        if (c->name)
+            assert_field(r, "registrant_name", c->name, c->file);
+        assert_field(r, "registrant_country", c->country, c->file);
+        if (c->registry_status)
+            assert_field(r, "registry_status", c->registry_status, c->file);
+        json_decref(r);
+        free(text);
+        free(path);
+    }
+}
+
 static void test_spf(void **state)
 {
     (void)state;
@@ -254,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_rdap_privacy_registrant),
         cmocka_unit_test(test_rdap_bootstrap),
         cmocka_unit_test(test_whois_jprs_and_miss),
+        cmocka_unit_test(test_whois_registry_formats),
         cmocka_unit_test(test_spf),
         cmocka_unit_test(test_cache_roundtrip),
         cmocka_unit_test(test_engine_budget_with_silent_servers),
