@@ -36,8 +36,9 @@ enum {
 /* The words of the online stage, each an enum with one mk_..._name() giving its JSON
  * spelling (online_names.c). A name never returns NULL. */
 
-typedef enum mk_lookup_kind { MK_LOOKUP_DNS, MK_LOOKUP_RDAP, MK_LOOKUP_WHOIS } mk_lookup_kind;
-const char *mk_lookup_kind_name(mk_lookup_kind kind);   /* "dns", "rdap", "whois" */
+/* GEO and ASN are the local databases' answers about a link host's address. */
+typedef enum mk_lookup_kind { MK_LOOKUP_DNS, MK_LOOKUP_RDAP, MK_LOOKUP_WHOIS, MK_LOOKUP_GEO, MK_LOOKUP_ASN } mk_lookup_kind;
+const char *mk_lookup_kind_name(mk_lookup_kind kind);   /* "dns", "rdap", "whois", "geo", "asn" */
 
 /* How one question ended. NXDOMAIN also stands for "not registered" at a registry. */
 typedef enum mk_lookup_status {
@@ -62,9 +63,9 @@ typedef enum mk_lookup_purpose {
     MK_PURPOSE_SPF,
     MK_PURPOSE_REGISTRATION,    /* RDAP, WHOIS, their bootstrap and referrals and server addresses */
     MK_PURPOSE_RESOLVER_CHECK,  /* names whose answer is known, asked to test the resolver */
-    MK_PURPOSE_GEO,
-    MK_PURPOSE_ASN,
-    MK_PURPOSE_FEED,
+    MK_PURPOSE_GEO,             /* where a host's address is (local database) */
+    MK_PURPOSE_ASN,             /* whose network it is (local database) */
+    MK_PURPOSE_FEED,            /* a phishing feed (local database; named for the add-on's table) */
 } mk_lookup_purpose;
 const char *mk_lookup_purpose_name(mk_lookup_purpose purpose);
 
@@ -113,7 +114,7 @@ const char *mk_clock_name(mk_clock c);   /* "received", "date", "analysis" */
 /* One question asked (or answered from the cache), as listed in the report. */
 typedef struct mk_online_lookup {
     mk_lookup_kind kind;
-    const char *type;     /* "A", "AAAA", "MX", "PTR", "TXT", "RDAP", "WHOIS" (static) */
+    const char *type;     /* "A", "AAAA", "MX", "PTR", "TXT", "RDAP", "WHOIS", "CITY", "ASN" (static) */
     char *target;
     mk_lookup_status status;
     mk_lookup_purpose purpose;

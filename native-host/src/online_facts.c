@@ -99,6 +99,35 @@ static void build_host(mk_online_host *h, const char *name, unsigned roles, cons
         }
 }
 
+/* The local databases' answers about a link host's address, listed like the network's. */
+static void add_local_lookup(mk_online_facts *online, mk_lookup_kind kind, const char *ip, bool found)
+{
+    online->lookups = mk_xrealloc(online->lookups, (online->n_lookups + 1) * sizeof *online->lookups);
+    online->lookups[online->n_lookups++] = (mk_online_lookup){
+        .kind = kind,
+        .type = kind == MK_LOOKUP_GEO ? "CITY" : "ASN",
+        .target = mk_xstrdup(ip),
+        .status = found ? MK_LOOKUP_OK : MK_LOOKUP_NXDOMAIN,
+        .purpose = kind == MK_LOOKUP_GEO ? MK_PURPOSE_GEO : MK_PURPOSE_ASN,
+        .server = mk_xstrdup(""),
+    };
+}
+
+static void list_geo_lookups(mk_online_facts *online, const mk_geo *geo)
+{
+    for (size_t i = 0; geo && i < online->n_hosts; i++) {
+        const mk_online_host *h = &online->hosts[i];
+        if (!(h->roles & MK_ROLE_LINK) || !h->has_geo)
+            continue;
+        const char *ip = NULL;
+        for (size_t k = 0; k < h->addresses.n && !ip; k++)
+            if (!mk_ip_is_private(h->addresses.v[k]))
+                ip = h->addresses.v[k];
+        add_local_lookup(online, MK_LOOKUP_GEO, ip, h->geo.has_location);
+        add_local_lookup(online, MK_LOOKUP_ASN, ip, h->geo.has_asn);
+    }
+}
+
 /* ---- registrations ------------------------------------------------------- */
 
 static char *field(const json_t *r, const char *name)
@@ -321,6 +350,7 @@ void mk_online_build(mk_online_facts *online, const json_t *plan, const json_t *
         build_reg(&online->regs[online->n_regs++], name, (unsigned)json_integer_value(roles), results, privacy);
     build_origin(online, plan, dns_results);
     json_decref(none);
+    list_geo_lookups(online, geo);
     summarise(online, results);
 }
 

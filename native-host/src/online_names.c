@@ -11,7 +11,7 @@
 
 const char *mk_lookup_kind_name(mk_lookup_kind kind)
 {
-    static const char *const names[] = {"dns", "rdap", "whois"};
+    static const char *const names[] = {"dns", "rdap", "whois", "geo", "asn"};
     return NAME_OF(names, kind);
 }
 
