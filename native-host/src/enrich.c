@@ -616,10 +616,13 @@ static void plan_origin(json_t *plan, const mk_facts *f)
     char *name = public_name(h->rdns);
     if (name)
         json_object_set_new(plan, "recorded_rdns", json_string(name));
-    /* The HELO name, when it is a public name other than the recorded one: it is
-     * resolved and compared with the IP, and its domain's registration read. */
+    /* The HELO name, when it is a public name other than the recorded one and the
+     * message's own names (a HELO that borrows the From domain is the origin check's
+     * business): it is resolved and compared with the IP, and its domain's
+     * registration read. */
     char *helo = public_name(h->helo);
-    if (helo && !(name && mk_ascii_ieq(helo, name))) {
+    bool known = helo && ((name && mk_ascii_ieq(helo, name)) || json_object_get(json_object_get(plan, "hosts"), helo));
+    if (helo && !known) {
         json_object_set_new(plan, "helo", json_string(helo));
         char *reg = mk_domain_registrable(helo);
         plan_add(json_object_get(plan, "regs"), reg, MK_ROLE_HELO, MK_MAX_REGS);
