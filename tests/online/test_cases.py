@@ -161,31 +161,37 @@ def check_value(root, cond):
 
 # ---- running one case --------------------------------------------------------
 
+def start_servers(case, cache):
+    """Starts the servers a case asks for; returns (mekiki arguments, servers to stop)."""
+    info = case["case"]
+    servers = []
+    if info.get("servers") == "silent":
+        silent = Silent()
+        servers.append(silent)
+        dns_address, rdap_base, whois_address = silent.address, f"http://{silent.address}", silent.address
+    else:
+        options, shapes = dns_setup(case["dns"])
+        mode = info.get("resolver", "honest")
+        dnsmasq = Dnsmasq(options, honest=mode == "honest")
+        servers.append(dnsmasq)
+        responder = Responder(dnsmasq.port, shapes, mode=mode)
+        rdap = Rdap(answers=rdap_setup(case["rdap"]))
+        whois = Whois(records={w[0].lower(): w[1] for w in case["whois"]})
+        servers += [responder, rdap, whois]
+        dns_address, rdap_base, whois_address = responder.address, rdap.base, whois.address
+    args = ["--dns-server", dns_address, "--rdap-base", rdap_base, "--whois-server", whois_address,
+            "--budget-ms", info.get("budget_ms", "3000"), "--cache", cache]
+    if info.get("locale"):
+        args += ["--locale", info["locale"]]
+    return args, servers
+
+
 def run_case(path):
     case = parse_case(path)
     info = case["case"]
-    budget = info.get("budget_ms", "3000")
     with tempfile.TemporaryDirectory() as cache:
-        servers = []
+        args, servers = start_servers(case, cache)
         try:
-            if info.get("servers") == "silent":
-                silent = Silent()
-                servers.append(silent)
-                dns_address, rdap_base, whois_address = silent.address, f"http://{silent.address}", silent.address
-            else:
-                options, shapes = dns_setup(case["dns"])
-                mode = info.get("resolver", "honest")
-                dnsmasq = Dnsmasq(options, honest=mode == "honest")
-                servers.append(dnsmasq)
-                responder = Responder(dnsmasq.port, shapes, mode=mode)
-                rdap = Rdap(answers=rdap_setup(case["rdap"]))
-                whois = Whois(records={w[0].lower(): w[1] for w in case["whois"]})
-                servers += [responder, rdap, whois]
-                dns_address, rdap_base, whois_address = responder.address, rdap.base, whois.address
-            args = ["--dns-server", dns_address, "--rdap-base", rdap_base, "--whois-server", whois_address,
-                    "--budget-ms", budget, "--cache", cache]
-            if info.get("locale"):
-                args += ["--locale", info["locale"]]
             report = None
             for _ in range(int(info.get("runs", "1"))):
                 report, wall = analyze(args, os.path.join(FIXTURES, info["message"]), timeout=60)
