@@ -15,7 +15,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dns_responder import SHAPES, Responder  # noqa: E402
-from servers import FIXTURES, HERE, Dnsmasq, Rdap, Silent, Whois, analyze, conclude, mekiki  # noqa: E402
+from servers import DATA, FIXTURES, HERE, Dnsmasq, Rdap, Silent, Whois, analyze, conclude, mekiki  # noqa: E402
 
 CASES = os.path.join(HERE, "cases")
 
@@ -202,12 +202,22 @@ def run_case(path):
     return problems, wall, report
 
 
+def unknown_finding_ids(case):
+    """Finding ids a case names that data/findings.json does not define (a typo never passes)."""
+    with open(os.path.join(DATA, "findings.json"), encoding="utf-8") as f:
+        known = json.load(f)
+    named = [line.split()[1] for line in case["expect"] if line.split()[0] in ("finding", "no-finding")]
+    return [fid for fid in named if fid not in known]
+
+
 def main(argv):
     mekiki()
     names = argv[1:] or sorted(f[:-5] for f in os.listdir(CASES) if f.endswith(".case"))
     failures, checks = [], 0
     for name in names:
-        problems, wall, report = run_case(os.path.join(CASES, name + ".case"))
+        path = os.path.join(CASES, name + ".case")
+        problems, wall, report = run_case(path)
+        problems += [f"finding id {fid} is not in data/findings.json" for fid in unknown_finding_ids(parse_case(path))]
         checks += 1
         ids = [f["id"] for f in report.get("findings", [])]
         print(f"{'ok  ' if not problems else 'FAIL'} {name} ({wall * 1000:.0f} ms): {ids}")
