@@ -19,6 +19,8 @@ import socketserver
 import struct
 import threading
 
+from servers import udp_exchange
+
 SHAPES = ("SERVFAIL", "REFUSED", "EMPTY", "TRUNCATED", "SILENT", "GARBAGE")
 QTYPES = {1: "A", 28: "AAAA", 15: "MX", 12: "PTR", 16: "TXT"}
 
@@ -58,7 +60,7 @@ def a_record(addr):
 
 class Responder:
     def __init__(self, upstream_port, shapes=None, mode="normal", hijack_address="198.51.100.77"):
-        self.upstream = ("127.0.0.1", upstream_port) if upstream_port else None
+        self.upstream_port = upstream_port
         self.shapes = {k.lower().rstrip("."): v for k, v in (shapes or {}).items()}
         self.mode = mode
         self.hijack = hijack_address
@@ -144,17 +146,8 @@ class Responder:
         return self.forward(data)
 
     def forward(self, data):
-        if not self.upstream:
-            return reply(data, rcode=3)
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.settimeout(2)
-        try:
-            s.sendto(data, self.upstream)
-            return s.recv(65535)
-        except OSError:
-            return reply(data, rcode=2)
-        finally:
-            s.close()
+        out = udp_exchange(self.upstream_port, data, 2) if self.upstream_port else reply(data, rcode=3)
+        return out if out is not None else reply(data, rcode=2)
 
     @property
     def address(self):

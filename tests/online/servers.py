@@ -45,6 +45,19 @@ def free_port(kind=socket.SOCK_STREAM):
     return port
 
 
+def udp_exchange(port, packet, timeout):
+    """Sends one datagram to 127.0.0.1:port; the reply, or None when none came in time."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(packet, ("127.0.0.1", port))
+        return s.recv(65535)
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
 def skip(reason):
     print("SKIP:", reason)
     sys.exit(0)
@@ -69,17 +82,8 @@ class Dnsmasq:
             time.sleep(0.05)
 
     def _answers(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.settimeout(0.2)
-        try:
-            s.sendto(b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04test\x00\x00\x01\x00\x01",
-                     ("127.0.0.1", self.port))
-            s.recv(512)
-            return True
-        except OSError:
-            return False
-        finally:
-            s.close()
+        probe = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04test\x00\x00\x01\x00\x01"
+        return udp_exchange(self.port, probe, 0.2) is not None
 
     @property
     def address(self):
