@@ -24,6 +24,7 @@
 #include "enrich.h"
 #include "findings.h"
 #include "rdap.h"
+#include "resolver_check.h"
 #include "spf.h"
 #include "whois.h"
 
@@ -327,6 +328,65 @@ static void test_build_and_checks(void **state)
     json_decref(res);
 }
 
+/* The clock ages are read on: the trust boundary's Received date, else Date, never after now. */
+static void test_received_at(void **state)
+{
+    (void)state;
+    mk_hop hops[2] = {{.date = 1717377302, .trusted = false}, {.date = 1717377303, .trusted = true}};
+    mk_message msg;
+    memset(&msg, 0, sizeof msg);
+    msg.date = 1717377298;
+    mk_facts f;
+    memset(&f, 0, sizeof f);
+    f.msg = &msg;
+    f.hops.v = hops;
+    f.hops.n = 2;
+    f.hops.origin = 0;
+    mk_clock clock;
+    assert_int_equal(mk_received_at(&f, 1800000000, &clock), 1717377302);
+    assert_int_equal(clock, MK_CLOCK_RECEIVED);
+    f.hops.origin = -1;   /* no origin: the topmost trusted hop */
+    assert_int_equal(mk_received_at(&f, 1800000000, &clock), 1717377303);
+    f.hops.n = 0;
+    assert_int_equal(mk_received_at(&f, 1800000000, &clock), 1717377298);
+    assert_int_equal(clock, MK_CLOCK_DATE);
+    assert_int_equal(mk_received_at(&f, 1700000000, &clock), 1700000000);   /* a Date in the future */
+    msg.date = 0;
+    assert_int_equal(mk_received_at(&f, 1800000000, &clock), 1800000000);
+    assert_int_equal(clock, MK_CLOCK_ANALYSIS);
+    assert_string_equal(mk_clock_name(clock), "analysis");
+}
+
+/* A resolver is convicted by a definitive wrong answer, never by silence. */
+static void test_resolver_check(void **state)
+{
+    (void)state;
+    mk_resolver_check c;
+    assert_true(mk_resolver_check_load(MK_SOURCE_DATA_DIR, &c));
+    json_t *r = json_object();
+    assert_int_equal(mk_resolver_check_judge(&c, r), MK_RESOLVER_UNTESTED);
+    for (size_t i = 0; i < c.must_exist.n; i++) {
+        char *key = mk_xasprintf("dns:A:%s", c.must_exist.v[i]);
+        json_object_set_new(r, key, json_pack("{s:s}", "status", "ok"));
+        free(key);
+    }
+    for (size_t i = 0; i < c.must_not_exist.n; i++) {
+        char *key = mk_xasprintf("dns:A:%s", c.must_not_exist.v[i]);
+        json_object_set_new(r, key, json_pack("{s:s}", "status", "nxdomain"));
+        free(key);
+    }
+    assert_int_equal(mk_resolver_check_judge(&c, r), MK_RESOLVER_TRUSTED);
+    char *key = mk_xasprintf("dns:A:%s", c.must_exist.v[0]);
+    json_object_set_new(r, key, json_pack("{s:s}", "status", "timeout"));
+    assert_int_equal(mk_resolver_check_judge(&c, r), MK_RESOLVER_UNTESTED);
+    json_object_set_new(r, key, json_pack("{s:s}", "status", "nxdomain"));
+    assert_int_equal(mk_resolver_check_judge(&c, r), MK_RESOLVER_UNRELIABLE);
+    assert_string_equal(mk_resolver_verdict_name(MK_RESOLVER_UNRELIABLE), "unreliable");
+    free(key);
+    json_decref(r);
+    mk_resolver_check_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +398,8 @@ int main(void)
         cmocka_unit_test(test_cache_roundtrip),
         cmocka_unit_test(test_engine_budget_with_silent_servers),
         cmocka_unit_test(test_build_and_checks),
+        cmocka_unit_test(test_received_at),
+        cmocka_unit_test(test_resolver_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
