@@ -154,6 +154,17 @@ static void check_helo(const mk_online_origin *or, mk_findings *out)
 {
     if (!or->helo[0] || !mk_forward_failed(or->helo_forward))
         return;
+    /* The live reverse name in the HELO name's own domain: the operator's naming, not a lie. */
+    char *helo_reg = mk_domain_registrable(or->helo);
+    bool same_operator = false;
+    for (size_t i = 0; helo_reg && i < or->ptr_names.n && !same_operator; i++) {
+        char *ptr_reg = mk_domain_registrable(or->ptr_names.v[i]);
+        same_operator = ptr_reg && mk_ascii_ieq(ptr_reg, helo_reg);
+        free(ptr_reg);
+    }
+    free(helo_reg);
+    if (same_operator)
+        return;
     json_t *addrs = json_array();
     for (size_t i = 0; i < or->helo_addresses.n; i++)
         json_array_append_new(addrs, json_string(or->helo_addresses.v[i]));

@@ -606,6 +606,17 @@ static void plan_links(json_t *plan, const mk_facts *f)
     }
 }
 
+/* Do two names belong to the same registrable domain (one operator's naming)? */
+static bool same_registrable(const char *a, const char *b)
+{
+    char *ra = a ? mk_domain_registrable(a) : NULL;
+    char *rb = b ? mk_domain_registrable(b) : NULL;
+    bool same = ra && rb && mk_ascii_ieq(ra, rb);
+    free(ra);
+    free(rb);
+    return same;
+}
+
 static void plan_origin(json_t *plan, const mk_facts *f)
 {
     if (f->hops.origin < 0 || (size_t)f->hops.origin >= f->hops.n)
@@ -616,12 +627,13 @@ static void plan_origin(json_t *plan, const mk_facts *f)
     char *name = public_name(h->rdns);
     if (name)
         json_object_set_new(plan, "recorded_rdns", json_string(name));
-    /* The HELO name, when it is a public name other than the recorded one and the
-     * message's own names (a HELO that borrows the From domain is the origin check's
-     * business): it is resolved and compared with the IP, and its domain's
-     * registration read. */
+    /* The HELO name, when it is a public name outside the recorded name's domain (a
+     * provider's internal naming, as in outbound.protection.outlook.com, is its own
+     * business) and not one of the message's own names (a HELO that borrows the From
+     * domain is the origin check's business): it is resolved and compared with the
+     * IP, and its domain's registration read. */
     char *helo = public_name(h->helo);
-    bool known = helo && ((name && mk_ascii_ieq(helo, name)) || json_object_get(json_object_get(plan, "hosts"), helo));
+    bool known = helo && (json_object_get(json_object_get(plan, "hosts"), helo) || same_registrable(helo, name));
     if (helo && !known) {
         json_object_set_new(plan, "helo", json_string(helo));
         char *reg = mk_domain_registrable(helo);
