@@ -394,9 +394,13 @@ static void set_created(json_t *out, const char *value)
  * whether it says the name is free. */
 static void set_status(json_t *out, const char *value)
 {
-    for (size_t i = 0; FREE_STATUSES[i]; i++)
-        if (mk_ascii_istr(value, FREE_STATUSES[i]) == value)
+    for (size_t i = 0; FREE_STATUSES[i]; i++) {
+        size_t n = strlen(FREE_STATUSES[i]), k = 0;
+        while (k < n && value[k] && tolower((unsigned char)value[k]) == FREE_STATUSES[i][k])
+            k++;
+        if (k == n)
             json_object_set_new(out, "free", json_true());
+    }
     char word[80];
     snprintf(word, sizeof word, "%.*s", (int)strcspn(value, " \t(,"), value);   /* drop EPP URLs, dates, other words */
     set_first(out, "registry_status", word);
@@ -429,14 +433,17 @@ static void read_field(json_t *out, const char *key, const char *value)
         set_first(out, "refer", value);
 }
 
+/* The phrases are lower-case: the head is folded once and searched with strstr, not
+ * compared case-blind at every position for every phrase. */
 static bool says_no_match(const char *text, size_t len)
 {
     char head[2048];
     size_t n = len < sizeof head - 1 ? len : sizeof head - 1;
-    memcpy(head, text, n);
+    for (size_t i = 0; i < n; i++)
+        head[i] = (char)tolower((unsigned char)(text[i] ? text[i] : ' '));
     head[n] = '\0';
     for (size_t i = 0; MISS_PHRASES[i]; i++)
-        if (mk_ascii_istr(head, MISS_PHRASES[i]))
+        if (strstr(head, MISS_PHRASES[i]))
             return true;
     return false;
 }
