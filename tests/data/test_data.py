@@ -54,7 +54,11 @@ def check_findings():
             for lang in ("ja", "en"):
                 if not d.get(key, {}).get(lang):
                     problems.append(f"finding {fid}: {key}.{lang} missing")
-        if not 0 < d.get("points", 0) <= 100:
+        # Notices (severity "notice") are sentences about the look-ups, never scored.
+        if d.get("severity") == "notice":
+            if d.get("points") != 0:
+                problems.append(f"notice {fid}: points must be 0")
+        elif not 0 < d.get("points", 0) <= 100:
             problems.append(f"finding {fid}: points out of range")
         # Variants (texts for one evidence "reason") replace title or detail in both languages.
         for reason, variant in d.get("variants", {}).items():

@@ -3,7 +3,10 @@
 Each server picks a free port, runs until stop(), and never touches anything
 beyond loopback. The RDAP server answers /domain/NAME from fixtures/rdap/NAME.json
 (404 when there is none, or the generic record for names listed in `generic`),
-optionally after a delay; the WHOIS server answers JPRS-style records.
+optionally after a delay, or as a case says (any status, body file, silence);
+the WHOIS server answers recorded registry answers (fixtures/whois/).
+dnsmasq always knows the names of data/resolver_check.json, so that the engine's
+resolver check finds an honest resolver unless a test means otherwise.
 """
 import datetime
 import json
@@ -20,6 +23,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures")
+DATA = os.path.join(os.path.dirname(os.path.dirname(HERE)), "data")
+
+# Zones dnsmasq answers for itself (NXDOMAIN for names it has no record of).
+LOCAL_ZONES = "com/net/org/jp/shop/xyz/cn/de/fr/uk/br/ru/au/info/top/online/site/invalid/arpa"
+
+
+def resolver_check_records():
+    """dnsmasq options that make the resolver check's must-exist names resolve."""
+    with open(os.path.join(DATA, "resolver_check.json"), encoding="utf-8") as f:
+        names = json.load(f).get("must_exist", [])
+    # Documentation addresses: nothing is ever sent to them.
+    return [f"--host-record={n},192.0.2.{200 + i}" for i, n in enumerate(names)]
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -30,6 +45,19 @@ def free_port(kind=socket.SOCK_STREAM):
     return port
 
 
+def udp_exchange(port, packet, timeout):
+    """Sends one datagram to 127.0.0.1:port; the reply, or None when none came in time."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(packet, ("127.0.0.1", port))
+        return s.recv(65535)
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
 def skip(reason):
     print("SKIP:", reason)
     sys.exit(0)
@@ -38,31 +66,24 @@ def skip(reason):
 class Dnsmasq:
     """dnsmasq in the foreground, authoritative-looking for the fixture names."""
 
-    def __init__(self, records):
+    def __init__(self, records, honest=True):
         if not shutil.which("dnsmasq"):
             skip("dnsmasq not installed")
         self.port = free_port(socket.SOCK_DGRAM)
         self.tmp = tempfile.mkdtemp(prefix="mk-dns-")
         args = ["dnsmasq", f"--port={self.port}", "--listen-address=127.0.0.1", "--bind-interfaces",
                 "--no-resolv", "--no-hosts", "-k", "-C", "/dev/null",
-                f"--pid-file={self.tmp}/pid", "--local=/com/shop/jp/xyz/net/cn/de/fr/org/"] + records
+                f"--pid-file={self.tmp}/pid", f"--local=/{LOCAL_ZONES}/"] + records
+        if honest:
+            args += resolver_check_records()
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 5
         while time.time() < deadline and not self._answers():
             time.sleep(0.05)
 
     def _answers(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.settimeout(0.2)
-        try:
-            s.sendto(b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04test\x00\x00\x01\x00\x01",
-                     ("127.0.0.1", self.port))
-            s.recv(512)
-            return True
-        except OSError:
-            return False
-        finally:
-            s.close()
+        probe = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04test\x00\x00\x01\x00\x01"
+        return udp_exchange(self.port, probe, 0.2) is not None
 
     @property
     def address(self):
@@ -89,12 +110,16 @@ class Backlogged(ThreadingHTTPServer):
 
 
 class Rdap:
-    """An RDAP registry: recorded JSON per domain, 404 for unregistered names."""
+    """An RDAP registry: recorded JSON per domain, 404 for unregistered names.
 
-    def __init__(self, delay=0.0, generic=()):
+    `answers` maps a domain to (HTTP status, body file under fixtures/ or None,
+    delay seconds); status 0 means never answering within any budget."""
+
+    def __init__(self, delay=0.0, generic=(), answers=None):
         outer = self
         self.requests = []
         self.generic = set(generic)
+        self.answers = answers or {}
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
@@ -102,6 +127,9 @@ class Rdap:
                 if delay:
                     time.sleep(delay)
                 name = self.path.rsplit("/", 1)[-1].lower()
+                if name in outer.answers:
+                    self.answer_as_told(*outer.answers[name])
+                    return
                 body = rdap_record(name) if self.path.startswith("/domain/") else None
                 if body is None and name in outer.generic:
                     body = rdap_record("generic").replace("@NAME@", name)
@@ -111,12 +139,26 @@ class Rdap:
                     self.end_headers()
                     self.wfile.write(b'{"errorCode": 404, "title": "Not Found"}')
                     return
-                data = body.encode()
-                self.send_response(200)
+                self.send(200, body.encode())
+
+            def send(self, status, data):
+                self.send_response(status)
                 self.send_header("Content-Type", "application/rdap+json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def answer_as_told(self, status, body_file, wait):
+                if wait or not status:
+                    time.sleep(wait or 30)
+                if not status:
+                    return
+                if body_file:
+                    with open(os.path.join(FIXTURES, body_file), "rb") as f:
+                        data = f.read()
+                else:
+                    data = json.dumps({"errorCode": status, "title": "recorded error"}).encode()
+                self.send(status, data)
 
             def log_message(self, *a):
                 pass
@@ -155,11 +197,15 @@ Domain Information:
 
 
 class Whois:
-    """A JPRS-like WHOIS server; expects queries of the form NAME/e."""
+    """A WHOIS server answering recorded registry answers.
 
-    def __init__(self, delay=0.0):
+    By default JPRS-like (queries NAME/e); `records` maps a domain to an answer file
+    under fixtures/ (sent as recorded, bytes and all) or to "SILENT"."""
+
+    def __init__(self, delay=0.0, records=None):
         outer = self
         self.queries = []
+        self.records = records
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
@@ -167,9 +213,19 @@ class Whois:
                 outer.queries.append(q)
                 if delay:
                     time.sleep(delay)
-                name = q[:-2] if q.endswith("/e") else q
-                text = JPRS_RECORDS.get(name.lower(), "No match!!\n")
-                self.wfile.write(text.encode())
+                name = (q[:-2] if q.endswith("/e") else q).lower()
+                if outer.records is None:
+                    self.wfile.write(JPRS_RECORDS.get(name, "No match!!\n").encode())
+                    return
+                answer = outer.records.get(name)
+                if answer == "SILENT":
+                    time.sleep(30)
+                    return
+                if answer is None:
+                    self.wfile.write(b"No match!!\n")
+                    return
+                with open(os.path.join(FIXTURES, answer), "rb") as f:
+                    self.wfile.write(f.read())
 
         class Server(socketserver.ThreadingTCPServer):
             allow_reuse_address = True

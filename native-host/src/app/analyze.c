@@ -14,6 +14,7 @@
 
 #include "checks.h"
 #include "lookups.h"
+#include "online_report.h"
 #include "facts.h"
 #include "findings.h"
 #include "message.h"
@@ -171,7 +172,7 @@ json_t *mk_analysis_report(const mk_analysis *a, const char *locale)
     };
     json_t *r = mk_report_build(&a->facts, &a->findings, a->ctx->catalog, &meta);
     if (a->online)
-        mk_online_annotate_report(a->online, &a->facts, r);
+        mk_online_annotate_report(a->online, a->ctx->catalog, meta.locale, r);
     /* Which data placed the hops, of when, and the credit its licence asks for. */
     json_object_set_new(r, "databases", mk_geo_sources(a->ctx->geo));
     return r;

@@ -7,7 +7,9 @@
  *   does the sender's domain exist?          from_domain_unresolvable, reply_to_unresolvable
  *   is it registered at all?                 domain_unregistered (header domains only)
  *   when and by whom?                        domain_newly_registered, domain_privacy_proxy
+ *                                            (age counted to the message's arrival, not to now)
  *   does the rDNS name point back?           received_rdns_mismatch
+ *   does the HELO name point to the origin?  helo_not_origin
  *   may the origin send for the From domain? received_origin_mismatch (A, MX, SPF)
  */
 #include "checks.h"
@@ -28,7 +30,9 @@ static const char *role_word(unsigned roles)
         return "reply_to";
     if (roles & MK_ROLE_RETURN_PATH)
         return "return_path";
-    return "link";
+    if (roles & MK_ROLE_LINK)
+        return "link";
+    return "helo";
 }
 
 /* Hosts are stored in ASCII; message domains may be written in Unicode. */
@@ -44,7 +48,7 @@ static const mk_online_host *party_host(const mk_online_facts *o, const mk_party
 
 static bool does_not_exist(const mk_online_host *h)
 {
-    return h && (!strcmp(h->dns, "nxdomain") || !strcmp(h->dns, "nodata"));
+    return h && mk_existence_denied(h->dns);
 }
 
 /* A brand's official domain exists: a resolver that says otherwise is filtering
@@ -68,10 +72,11 @@ static void check_resolvable(const mk_online_facts *o, const mk_catalog *cat, co
     const mk_online_host *from = party_host(o, &f->from);
     if (does_not_exist(from))
         mk_findings_add(out, "from_domain_unresolvable",
-                        json_pack("{s:s, s:s}", "domain", from->name, "dns", from->dns));
+                        json_pack("{s:s, s:s}", "domain", from->name, "dns", mk_existence_name(from->dns)));
     const mk_online_host *rt = party_host(o, &f->reply_to);
     if (does_not_exist(rt))
-        mk_findings_add(out, "reply_to_unresolvable", json_pack("{s:s, s:s}", "domain", rt->name, "dns", rt->dns));
+        mk_findings_add(out, "reply_to_unresolvable",
+                        json_pack("{s:s, s:s}", "domain", rt->name, "dns", mk_existence_name(rt->dns)));
 }
 
 /* A link domain the brand itself or a mail service owns tells us nothing about the sender. */
@@ -89,16 +94,20 @@ static void check_registration(const mk_online_facts *o, const mk_catalog *cat, 
         bool header = g->roles & header_roles;
         if (!header && is_known_infrastructure(cat, g->domain))
             continue;
-        if (header && !strcmp(g->status, "unregistered"))
+        if (header && g->status == MK_REG_UNREGISTERED)
             mk_findings_add(out, "domain_unregistered",
-                            json_pack("{s:s, s:s, s:s}", "domain", g->domain, "role", role_word(g->roles), "source", g->source));
-        if (strcmp(g->status, "registered") != 0)
+                            json_pack("{s:s, s:s, s:s}", "domain", g->domain, "role", role_word(g->roles), "source",
+                                      mk_reg_source_name(g->source)));
+        if (g->status != MK_REG_REGISTERED)
             continue;
-        long age_days = g->created > 0 ? (long)((o->now - g->created) / 86400) : -1;
+        /* Age when the message arrived: last year's phish was new then, and a domain
+         * registered after the message arrived did not exist when it was sent. */
+        long age_days = g->created > 0 && g->created <= o->received_at ? (long)((o->received_at - g->created) / 86400) : -1;
         if (age_days >= 0 && age_days < MK_NEW_DOMAIN_DAYS)
             mk_findings_add(out, "domain_newly_registered",
-                            json_pack("{s:s, s:s, s:s, s:i, s:s}", "domain", g->domain, "role", role_word(g->roles),
-                                      "created", g->created_text, "age_days", (int)age_days, "registrar", g->registrar));
+                            json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "domain", g->domain, "role", role_word(g->roles),
+                                      "created", g->created_text, "age_days", (int)age_days, "registrar", g->registrar,
+                                      "reason", mk_clock_name(o->received_clock)));
         if (g->privacy_service)
             mk_findings_add(out, "domain_privacy_proxy",
                             json_pack("{s:s, s:s, s:s, s:s}", "domain", g->domain, "role", role_word(g->roles),
@@ -109,14 +118,14 @@ static void check_registration(const mk_online_facts *o, const mk_catalog *cat, 
 static void check_rdns(const mk_online_origin *or, mk_findings *out)
 {
     const char *which = NULL, *name = NULL, *result = NULL;
-    if (!strcmp(or->recorded_forward, "mismatch") || !strcmp(or->recorded_forward, "unresolvable")) {
+    if (mk_forward_failed(or->recorded_forward)) {
         which = "recorded";
         name = or->recorded_name;
-        result = or->recorded_forward;
-    } else if (!strcmp(or->ptr_forward, "mismatch") || !strcmp(or->ptr_forward, "unresolvable")) {
+        result = mk_forward_name(or->recorded_forward);
+    } else if (mk_forward_failed(or->ptr_forward)) {
         which = "live_ptr";
         name = or->ptr_names.v[0];
-        result = or->ptr_forward;
+        result = mk_forward_name(or->ptr_forward);
     }
     if (!which)
         return;
@@ -132,12 +141,37 @@ static void check_origin_owner(const mk_online_facts *o, const mk_facts *f, mk_f
 {
     const mk_online_origin *or = &o->origin;
     const mk_online_host *from = party_host(o, &f->from);
-    if (!or->ip[0] || !from || strcmp(from->dns, "ok") != 0 || !or->from_checked || or->from_match)
+    if (!or->ip[0] || !from || from->dns != MK_EXIST_OK || !or->from_checked || or->from_match != MK_FROM_MATCH_NONE)
         return;
     mk_findings_add(out, "received_origin_mismatch",
                     json_pack("{s:s, s:s, s:s, s:s, s:s}", "ip", or->ip, "from_domain", from->name,
                               "checked", or->spf_record[0] ? "A, AAAA, MX, SPF" : "A, AAAA, MX (no SPF record)",
                               "spf", or->spf_record, "source", "online"));
+}
+
+/* The origin greeted with a public name that does not lead back to its address. */
+static void check_helo(const mk_online_origin *or, mk_findings *out)
+{
+    if (!or->helo[0] || !mk_forward_failed(or->helo_forward))
+        return;
+    /* The live reverse name in the HELO name's own domain: the operator's naming, not a lie. */
+    char *helo_reg = mk_domain_registrable(or->helo);
+    bool same_operator = false;
+    for (size_t i = 0; helo_reg && i < or->ptr_names.n && !same_operator; i++) {
+        char *ptr_reg = mk_domain_registrable(or->ptr_names.v[i]);
+        same_operator = ptr_reg && mk_ascii_ieq(ptr_reg, helo_reg);
+        free(ptr_reg);
+    }
+    free(helo_reg);
+    if (same_operator)
+        return;
+    json_t *addrs = json_array();
+    for (size_t i = 0; i < or->helo_addresses.n; i++)
+        json_array_append_new(addrs, json_string(or->helo_addresses.v[i]));
+    mk_findings_add(out, "helo_not_origin",
+                    json_pack("{s:s, s:s, s:s, s:o, s:s}", "helo", or->helo, "ip", or->ip, "forward",
+                              mk_forward_name(or->helo_forward), "resolves_to", addrs, "reason",
+                              mk_forward_name(or->helo_forward)));
 }
 
 void mk_checks_online(const mk_facts *facts, const mk_catalog *cat, mk_findings *out)
@@ -149,6 +183,7 @@ void mk_checks_online(const mk_facts *facts, const mk_catalog *cat, mk_findings 
     check_registration(o, cat, out);
     if (o->origin.ip[0]) {
         check_rdns(&o->origin, out);
+        check_helo(&o->origin, out);
         check_origin_owner(o, facts, out);
     }
 }

@@ -77,4 +77,10 @@ void mk_facts_free(mk_facts *facts);
 /* Brand claim detection (brand_claim.c): sets claimed_brand, claim_source, claim_text. */
 void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *facts);
 
+/* When the message arrived (online_facts.c): the date of the origin's Received
+ * header (written by the recipient's side at the trust boundary), else of the
+ * topmost trusted one, else the Date header, else now; never later than now.
+ * *clock says which. Domain ages are counted to this moment. */
+time_t mk_received_at(const mk_facts *facts, time_t now, mk_clock *clock);
+
 #endif

@@ -37,6 +37,7 @@
 #include "domain.h"
 #include "privacy.h"
 #include "rdap.h"
+#include "resolver_check.h"
 #include "spf.h"
 #include "whois.h"
 
@@ -74,42 +75,64 @@ typedef struct engine {
     size_t n_waits;
     size_t spf_lookups;
     json_t *to_cache;    /* [[kind:type, target, result, ttl]], written in one transaction at the end */
+    mk_resolver_check resolver_check;
+    mk_resolver_verdict cached_verdict;  /* UNTESTED unless the cache knew this resolver */
     bool closing;
 } engine;
 
 typedef struct query_ctx {
     engine *e;
-    char *key;
     char *kind;
     char *type;
     char *target;
+    mk_lookup_purpose purpose;
     size_t lookup;
-    long http_ok_ttl;
 } query_ctx;
 
-static void on_result(engine *e, const char *kind, const char *type, const char *target, json_t *result);
+static void on_result(engine *e, const char *kind, const char *type, const char *target, json_t *result,
+                      mk_lookup_purpose purpose);
 
 /* ---- the lookups list ---------------------------------------------------- */
 
-static size_t add_lookup(engine *e, const char *kind, const char *type, const char *target, const char *server)
+static mk_lookup_kind kind_of(const char *kind)
+{
+    return !strcmp(kind, "dns") ? MK_LOOKUP_DNS : !strcmp(kind, "rdap") ? MK_LOOKUP_RDAP : MK_LOOKUP_WHOIS;
+}
+
+/* The record type as the report shows it: DNS types as they are, registries by protocol. */
+static const char *shown_type(mk_lookup_kind kind, const char *type)
+{
+    static const char *const dns_types[] = {"A", "AAAA", "MX", "PTR", "TXT"};
+    if (kind == MK_LOOKUP_RDAP)
+        return "RDAP";
+    if (kind == MK_LOOKUP_WHOIS)
+        return "WHOIS";
+    for (size_t i = 0; i < sizeof dns_types / sizeof *dns_types; i++)
+        if (!strcmp(type, dns_types[i]))
+            return dns_types[i];
+    return "A";
+}
+
+static size_t add_lookup(engine *e, const char *kind, const char *type, const char *target, const char *server,
+                         mk_lookup_purpose purpose)
 {
     mk_online_facts *o = e->online;
     o->lookups = mk_xrealloc(o->lookups, (o->n_lookups + 1) * sizeof *o->lookups);
     mk_online_lookup *l = &o->lookups[o->n_lookups];
-    l->kind = mk_xstrdup(kind);
-    l->type = mk_xstrdup(type);
+    l->kind = kind_of(kind);
+    l->type = shown_type(l->kind, type);
     l->target = mk_xstrdup(target);
-    l->status = mk_xstrdup("timeout");
+    l->status = MK_LOOKUP_TIMEOUT;
+    l->purpose = purpose;
     l->server = mk_xstrdup(server ? server : "");
     l->ms = 0;
     return o->n_lookups++;
 }
 
-static void set_lookup(engine *e, size_t i, const char *status, double ms)
+static void set_lookup(engine *e, size_t i, mk_lookup_status status, double ms)
 {
     mk_online_lookup *l = &e->online->lookups[i];
-    free(l->status);
-    l->status = mk_xstrdup(status);
+    l->status = status;
     l->ms = ms;
 }
 
@@ -125,17 +148,21 @@ static long ttl_for(const char *kind, const json_t *result)
     return strcmp(st, "unregistered") == 0 ? MK_TTL_RDAP_NEGATIVE : MK_TTL_RDAP_POSITIVE;
 }
 
-/* The status word for the lookups list. */
-static const char *lookup_status(const json_t *result)
+/* How one answer (its JSON "status" word) ended, for the lookups list. */
+static mk_lookup_status lookup_status(const json_t *result)
 {
     const char *st = json_string_value(json_object_get(result, "status"));
     if (!st)
-        return "error";
-    if (strcmp(st, "unregistered") == 0)
-        return "nxdomain";
-    if (strcmp(st, "registered") == 0 || strcmp(st, "nodata") == 0)
-        return "ok";
-    return st;
+        return MK_LOOKUP_ERROR;
+    if (!strcmp(st, "unregistered") || !strcmp(st, "nxdomain"))
+        return MK_LOOKUP_NXDOMAIN;
+    if (!strcmp(st, "registered") || !strcmp(st, "nodata") || !strcmp(st, "ok"))
+        return MK_LOOKUP_OK;
+    if (!strcmp(st, "timeout"))
+        return MK_LOOKUP_TIMEOUT;
+    if (!strcmp(st, "skipped"))
+        return MK_LOOKUP_SKIPPED;
+    return MK_LOOKUP_ERROR;
 }
 
 static char *make_key(const char *kind, const char *type, const char *target)
@@ -154,28 +181,38 @@ static bool claim(engine *e, const char *key)
 
 /* Answers from the cache when possible; true when it did. */
 static bool answer_from_cache(engine *e, const char *kind, const char *type, const char *target,
-                              const char *server)
+                              const char *server, mk_lookup_purpose purpose)
 {
     char *ckey = mk_xasprintf("%s:%s", kind, type);
     json_t *hit = mk_cache_get(e->cache, ckey, target, e->online->now);
     free(ckey);
     if (!hit)
         return false;
-    size_t i = add_lookup(e, kind, type, target, server);
-    set_lookup(e, i, "cached", 0);
-    on_result(e, kind, type, target, hit);
+    size_t i = add_lookup(e, kind, type, target, server, purpose);
+    set_lookup(e, i, MK_LOOKUP_CACHED, 0);
+    on_result(e, kind, type, target, hit, purpose);
     return true;
 }
 
-static query_ctx *new_ctx(engine *e, const char *kind, const char *type, const char *target, const char *server)
+static query_ctx *new_ctx(engine *e, const char *kind, const char *type, const char *target, const char *server,
+                          mk_lookup_purpose purpose)
 {
     query_ctx *q = mk_xcalloc(1, sizeof *q);
     q->e = e;
     q->kind = mk_xstrdup(kind);
     q->type = mk_xstrdup(type);
     q->target = mk_xstrdup(target);
-    q->lookup = add_lookup(e, kind, type, target, server);
+    q->purpose = purpose;
+    q->lookup = add_lookup(e, kind, type, target, server, purpose);
     return q;
+}
+
+static void free_ctx(query_ctx *q)
+{
+    free(q->kind);
+    free(q->type);
+    free(q->target);
+    free(q);
 }
 
 /* Records, caches and dispatches one fresh answer; frees the context. */
@@ -183,19 +220,16 @@ static void complete(query_ctx *q, json_t *result, double ms)
 {
     engine *e = q->e;
     set_lookup(e, q->lookup, lookup_status(result), ms);
-    long ttl = ttl_for(q->kind, result);
+    /* The resolver check's answers test one resolver: never remembered as facts. */
+    long ttl = q->purpose == MK_PURPOSE_RESOLVER_CHECK ? 0 : ttl_for(q->kind, result);
     if (ttl > 0) {
         /* Written after the loop: a disk sync per answer would serialise the look-ups. */
         char *ckey = mk_xasprintf("%s:%s", q->kind, q->type);
         json_array_append_new(e->to_cache, json_pack("[s, s, O, I]", ckey, q->target, result, (json_int_t)ttl));
         free(ckey);
     }
-    on_result(e, q->kind, q->type, q->target, result);
-    free(q->kind);
-    free(q->type);
-    free(q->target);
-    free(q->key);
-    free(q);
+    on_result(e, q->kind, q->type, q->target, result, q->purpose);
+    free_ctx(q);
 }
 
 /* ---- DNS ----------------------------------------------------------------- */
@@ -205,26 +239,27 @@ static void on_dns(void *arg, json_t *result, double ms)
     complete(arg, result, ms);
 }
 
-static void ask_dns(engine *e, const char *name, mk_dns_type type)
+static void ask_dns(engine *e, const char *name, mk_dns_type type, mk_lookup_purpose purpose)
 {
     const char *tname = mk_dns_type_name(type);
     char *key = make_key("dns", tname, name);
     bool mine = claim(e, key);
     free(key);
-    if (!mine || answer_from_cache(e, "dns", tname, name, mk_dns_server(e->dns)))
+    if (!mine || (purpose != MK_PURPOSE_RESOLVER_CHECK &&
+                  answer_from_cache(e, "dns", tname, name, mk_dns_server(e->dns), purpose)))
         return;
     if (!e->dns) {
-        size_t i = add_lookup(e, "dns", tname, name, "");
-        set_lookup(e, i, "error", 0);
+        size_t i = add_lookup(e, "dns", tname, name, "", purpose);
+        set_lookup(e, i, MK_LOOKUP_ERROR, 0);
         return;
     }
-    mk_dns_query(e->dns, name, type, on_dns, new_ctx(e, "dns", tname, name, mk_dns_server(e->dns)));
+    mk_dns_query(e->dns, name, type, on_dns, new_ctx(e, "dns", tname, name, mk_dns_server(e->dns), purpose));
 }
 
-static void ask_addresses(engine *e, const char *name)
+static void ask_addresses(engine *e, const char *name, mk_lookup_purpose purpose)
 {
-    ask_dns(e, name, MK_DNS_A);
-    ask_dns(e, name, MK_DNS_AAAA);
+    ask_dns(e, name, MK_DNS_A, purpose);
+    ask_dns(e, name, MK_DNS_AAAA, purpose);
 }
 
 /* ---- WHOIS --------------------------------------------------------------- */
@@ -240,11 +275,12 @@ static void connect_whois(engine *e, whois_wait *w, const char *ip)
 {
     w->started = true;
     char *server = mk_xasprintf("%s:%d", w->host, w->port);
-    query_ctx *q = new_ctx(e, "whois", strcmp(w->kind, "whois-ref") == 0 ? "referral" : "domain", w->target, server);
+    query_ctx *q = new_ctx(e, "whois", strcmp(w->kind, "whois-ref") == 0 ? "referral" : "domain", w->target, server,
+                           MK_PURPOSE_REGISTRATION);
     free(server);
     if (!w->explicit_server && mk_ip_is_private(ip)) {
-        set_lookup(e, q->lookup, "skipped", 0);   /* a public server name must not lead inside */
-        free(q->kind), free(q->type), free(q->target), free(q);
+        set_lookup(e, q->lookup, MK_LOOKUP_SKIPPED, 0);   /* a public server name must not lead inside */
+        free_ctx(q);
         return;
     }
     mk_whois_query(e->whois, ip, w->port, w->query, on_whois, q);
@@ -284,7 +320,7 @@ static void ask_whois(engine *e, const char *kind, const char *target, const cha
     if (!mine)
         return;
     char *server = mk_xasprintf("%s:%d", host, port);
-    bool cached = answer_from_cache(e, "whois", type, target, server);
+    bool cached = answer_from_cache(e, "whois", type, target, server, MK_PURPOSE_REGISTRATION);
     free(server);
     if (cached)
         return;
@@ -298,7 +334,7 @@ static void ask_whois(engine *e, const char *kind, const char *target, const cha
     w->explicit_server = explicit_server;
     w->started = false;
     if (!mk_ip_is_literal(host))
-        ask_dns(e, host, MK_DNS_A);
+        ask_dns(e, host, MK_DNS_A, MK_PURPOSE_REGISTRATION);
     start_ready_whois(e);
 }
 
@@ -356,10 +392,10 @@ static void ask_rdap_url(engine *e, const char *domain, const char *base)
     char *key = make_key("rdap", "domain", domain);
     bool mine = claim(e, key);
     free(key);
-    if (!mine || answer_from_cache(e, "rdap", "domain", domain, base))
+    if (!mine || answer_from_cache(e, "rdap", "domain", domain, base, MK_PURPOSE_REGISTRATION))
         return;
     char *url = mk_rdap_domain_url(base, domain);
-    mk_rdap_fetch(e->rdap, url, on_rdap, new_ctx(e, "rdap", "domain", domain, base));
+    mk_rdap_fetch(e->rdap, url, on_rdap, new_ctx(e, "rdap", "domain", domain, base, MK_PURPOSE_REGISTRATION));
     free(url);
 }
 
@@ -368,10 +404,10 @@ static void ask_bootstrap(engine *e)
     if (e->bootstrap_state)
         return;
     e->bootstrap_state = 1;
-    if (answer_from_cache(e, "rdap", "bootstrap", "dns.json", MK_RDAP_BOOTSTRAP_URL))
+    if (answer_from_cache(e, "rdap", "bootstrap", "dns.json", MK_RDAP_BOOTSTRAP_URL, MK_PURPOSE_REGISTRATION))
         return;
     mk_rdap_fetch(e->rdap, MK_RDAP_BOOTSTRAP_URL, on_rdap,
-                  new_ctx(e, "rdap", "bootstrap", "dns.json", MK_RDAP_BOOTSTRAP_URL));
+                  new_ctx(e, "rdap", "bootstrap", "dns.json", MK_RDAP_BOOTSTRAP_URL, MK_PURPOSE_REGISTRATION));
 }
 
 /* Routes one registrable domain to RDAP or WHOIS (see whois_servers.json and the contract). */
@@ -415,19 +451,19 @@ static void follow_spf(engine *e, json_t *result)
         if (!registrable)
             continue;
         e->spf_lookups++;
-        ask_dns(e, spf.includes.v[i], MK_DNS_TXT);
+        ask_dns(e, spf.includes.v[i], MK_DNS_TXT, MK_PURPOSE_SPF);
     }
     mk_spf_free(&spf);
 }
 
-static void follow_names(engine *e, json_t *result, size_t max)
+static void follow_names(engine *e, json_t *result, size_t max, mk_lookup_purpose purpose)
 {
     json_t *answers = json_object_get(result, "answers");
     for (size_t i = 0; i < json_array_size(answers) && i < max; i++) {
         const char *name = json_string_value(json_array_get(answers, i));
         char *reg = mk_domain_registrable(name);
         if (reg)
-            ask_addresses(e, name);
+            ask_addresses(e, name, purpose);
         free(reg);
     }
 }
@@ -453,7 +489,8 @@ static void follow_referral(engine *e, const char *tld, json_t *result)
     }
 }
 
-static void on_result(engine *e, const char *kind, const char *type, const char *target, json_t *result)
+static void on_result(engine *e, const char *kind, const char *type, const char *target, json_t *result,
+                      mk_lookup_purpose purpose)
 {
     char *key = make_key(kind, type, target);
     json_object_set_new(e->results, key, result);   /* takes the reference */
@@ -463,9 +500,9 @@ static void on_result(engine *e, const char *kind, const char *type, const char 
         return;
     if (strcmp(kind, "dns") == 0) {
         if (strcmp(type, "MX") == 0 && ok)
-            follow_names(e, result, 5);
+            follow_names(e, result, 5, purpose);
         else if (strcmp(type, "PTR") == 0 && ok)
-            follow_names(e, result, 2);
+            follow_names(e, result, 2, MK_PURPOSE_ORIGIN_FORWARD);
         else if (strcmp(type, "TXT") == 0 && ok)
             follow_spf(e, result);
         else if (strcmp(type, "A") == 0)
@@ -475,6 +512,42 @@ static void on_result(engine *e, const char *kind, const char *type, const char 
     } else if (strcmp(type, "referral") == 0) {
         follow_referral(e, target, result);
     }
+}
+
+/* ---- the resolver check -------------------------------------------------- */
+
+/* Asks the resolver about names whose answer is known, unless a recent verdict is cached. */
+static void ask_resolver_check(engine *e)
+{
+    const char *server = mk_dns_server(e->dns);
+    json_t *hit = mk_cache_get(e->cache, "resolver:check", server, e->online->now);
+    const char *word = json_string_value(json_object_get(hit, "verdict"));
+    e->cached_verdict = !word ? MK_RESOLVER_UNTESTED
+                        : !strcmp(word, "unreliable") ? MK_RESOLVER_UNRELIABLE : MK_RESOLVER_TRUSTED;
+    json_decref(hit);
+    const mk_strlist *lists[] = {&e->resolver_check.must_exist, &e->resolver_check.must_not_exist};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < lists[k]->n; i++) {
+            if (e->cached_verdict == MK_RESOLVER_UNTESTED)
+                ask_dns(e, lists[k]->v[i], MK_DNS_A, MK_PURPOSE_RESOLVER_CHECK);
+            else
+                set_lookup(e, add_lookup(e, "dns", "A", lists[k]->v[i], server, MK_PURPOSE_RESOLVER_CHECK),
+                           MK_LOOKUP_CACHED, 0);
+        }
+}
+
+/* The verdict on the resolver, remembered for the next message when it is one. */
+static void judge_resolver(engine *e)
+{
+    mk_resolver_verdict v = e->cached_verdict;
+    if (v == MK_RESOLVER_UNTESTED && !e->opt->skip_dns) {
+        v = mk_resolver_check_judge(&e->resolver_check, e->results);
+        long ttl = mk_resolver_verdict_ttl(v);
+        if (ttl > 0)
+            json_array_append_new(e->to_cache, json_pack("[s, s, {s:s}, I]", "resolver:check", mk_dns_server(e->dns),
+                                                         "verdict", mk_resolver_verdict_name(v), (json_int_t)ttl));
+    }
+    e->online->summary.resolver_unreliable = v == MK_RESOLVER_UNRELIABLE;
 }
 
 /* ---- planning ------------------------------------------------------------ */
@@ -534,6 +607,17 @@ static void plan_links(json_t *plan, const mk_facts *f)
     }
 }
 
+/* Do two names belong to the same registrable domain (one operator's naming)? */
+static bool same_registrable(const char *a, const char *b)
+{
+    char *ra = a ? mk_domain_registrable(a) : NULL;
+    char *rb = b ? mk_domain_registrable(b) : NULL;
+    bool same = ra && rb && mk_ascii_ieq(ra, rb);
+    free(ra);
+    free(rb);
+    return same;
+}
+
 static void plan_origin(json_t *plan, const mk_facts *f)
 {
     if (f->hops.origin < 0 || (size_t)f->hops.origin >= f->hops.n)
@@ -544,6 +628,20 @@ static void plan_origin(json_t *plan, const mk_facts *f)
     char *name = public_name(h->rdns);
     if (name)
         json_object_set_new(plan, "recorded_rdns", json_string(name));
+    /* The HELO name, when it is a public name outside the recorded name's domain (a
+     * provider's internal naming, as in outbound.protection.outlook.com, is its own
+     * business) and not one of the message's own names (a HELO that borrows the From
+     * domain is the origin check's business): it is resolved and compared with the
+     * IP, and its domain's registration read. */
+    char *helo = public_name(h->helo);
+    bool known = helo && (json_object_get(json_object_get(plan, "hosts"), helo) || same_registrable(helo, name));
+    if (helo && !known) {
+        json_object_set_new(plan, "helo", json_string(helo));
+        char *reg = mk_domain_registrable(helo);
+        plan_add(json_object_get(plan, "regs"), reg, MK_ROLE_HELO, MK_MAX_REGS);
+        free(reg);
+    }
+    free(helo);
     free(name);
 }
 
@@ -558,26 +656,43 @@ json_t *mk_enrich_plan(const mk_facts *f)
     return plan;
 }
 
+/* The question's purpose for a name with these roles (the first role wins). */
+static mk_lookup_purpose role_purpose(unsigned roles)
+{
+    if (roles & MK_ROLE_FROM)
+        return MK_PURPOSE_SENDER;
+    if (roles & MK_ROLE_REPLY_TO)
+        return MK_PURPOSE_REPLY_TO;
+    if (roles & MK_ROLE_RETURN_PATH)
+        return MK_PURPOSE_RETURN_PATH;
+    return MK_PURPOSE_LINK;
+}
+
 static void ask_plan(engine *e)
 {
     const char *from = json_string_value(json_object_get(e->plan, "from_host"));
     const char *name;
     json_t *roles;
     if (!e->opt->skip_dns) {
+        ask_resolver_check(e);
         json_object_foreach(json_object_get(e->plan, "hosts"), name, roles) {
-            ask_addresses(e, name);
-            if (json_integer_value(roles) & (MK_ROLE_FROM | MK_ROLE_REPLY_TO | MK_ROLE_RETURN_PATH))
-                ask_dns(e, name, MK_DNS_MX);
+            unsigned r = (unsigned)json_integer_value(roles);
+            ask_addresses(e, name, role_purpose(r));
+            if (r & (MK_ROLE_FROM | MK_ROLE_REPLY_TO | MK_ROLE_RETURN_PATH))
+                ask_dns(e, name, MK_DNS_MX, role_purpose(r));
         }
         const char *ip = json_string_value(json_object_get(e->plan, "origin_ip"));
         if (ip) {
-            ask_dns(e, ip, MK_DNS_PTR);
+            ask_dns(e, ip, MK_DNS_PTR, MK_PURPOSE_ORIGIN_REVERSE);
             if (from)
-                ask_dns(e, from, MK_DNS_TXT);
+                ask_dns(e, from, MK_DNS_TXT, MK_PURPOSE_SPF);
         }
         const char *rdns = json_string_value(json_object_get(e->plan, "recorded_rdns"));
-        if (rdns)
-            ask_addresses(e, rdns);
+        if (ip && rdns)
+            ask_addresses(e, rdns, MK_PURPOSE_ORIGIN_FORWARD);
+        const char *helo = json_string_value(json_object_get(e->plan, "helo"));
+        if (ip && helo)
+            ask_addresses(e, helo, MK_PURPOSE_HELO);
     }
     if (!e->opt->skip_registration)
         json_object_foreach(json_object_get(e->plan, "regs"), name, roles)
@@ -655,6 +770,7 @@ static void open_services(engine *e, const mk_enrich_options *opt, int budget)
     }
     const char *data = opt->data_dir ? opt->data_dir : mk_catalog_default_dir();
     e->whois_servers = mk_whois_servers_load(data, NULL);
+    mk_resolver_check_load(data, &e->resolver_check);
 }
 
 static void flush_cache(engine *e)
@@ -683,6 +799,7 @@ static void close_services(engine *e)
     json_decref(e->bootstrap);
     json_decref(e->started);
     mk_strlist_free(&e->await_bootstrap);
+    mk_resolver_check_free(&e->resolver_check);
     for (size_t i = 0; i < e->n_waits; i++) {
         free(e->waits[i].kind);
         free(e->waits[i].target);
@@ -703,6 +820,7 @@ mk_online_facts *mk_enrich(const mk_facts *facts, const mk_geo *geo, const mk_en
     e.opt = opt;
     e.online = mk_xcalloc(1, sizeof *e.online);
     e.online->now = time(NULL);
+    e.online->received_at = mk_received_at(facts, e.online->now, &e.online->received_clock);
     e.online->budget_ms = budget;
     e.results = json_object();
     e.started = json_object();
@@ -711,6 +829,7 @@ mk_online_facts *mk_enrich(const mk_facts *facts, const mk_geo *geo, const mk_en
     open_services(&e, opt, budget);
     ask_plan(&e);
     run_until(&e, t0 + budget);
+    judge_resolver(&e);
     close_services(&e);
     const char *data = opt->data_dir ? opt->data_dir : mk_catalog_default_dir();
     mk_privacy *privacy = mk_privacy_load(data, NULL);

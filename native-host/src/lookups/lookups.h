@@ -40,7 +40,5 @@ mk_online_facts *mk_enrich(const mk_facts *facts, const mk_geo *geo, const mk_en
  * The second half is mk_online_build() (online_facts.h). */
 json_t *mk_enrich_plan(const mk_facts *facts);
 
-/* Adds what the look-ups learned to a report: "lookups", and geo/asn/addresses on links. */
-void mk_online_annotate_report(const mk_online_facts *online, const mk_facts *facts, json_t *report);
 
 #endif

@@ -415,6 +415,9 @@ json_t *mk_rdap_parse_domain(long http_status, const char *body, size_t len)
         json_object_set_new(out, "status", json_string("registered"));
         json_t *remarks = json_array();
         read_events(doc, out);
+        const char *registry_status = json_string_value(json_array_get(json_object_get(doc, "status"), 0));
+        if (registry_status)
+            json_object_set_new(out, "registry_status", json_string(registry_status));
         read_entities(doc, out, remarks, 0);
         add_remarks(doc, remarks);
         json_object_set_new(out, "remarks", remarks);

@@ -8,7 +8,7 @@
  * into the facts an investigator reads off a WHOIS page, as JSON:
  *   {"status": "registered|unregistered|error", "created": "RFC 3339", "created_epoch": N,
  *    "registrar": "...", "registrant_name": "...", "registrant_org": "...",
- *    "registrant_country": "JP", "remarks": ["..."]}
+ *    "registrant_country": "JP", "registry_status": "active", "remarks": ["..."]}
  * and finds a TLD's registry in IANA's bootstrap file (RFC 9224).
  */
 #ifndef MK_RDAP_H

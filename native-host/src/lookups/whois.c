@@ -10,6 +10,7 @@
  * "NOT FOUND", "No entries found", ...). Anything it cannot read stays absent
  * rather than guessed.
  */
+#define _GNU_SOURCE 1   /* memmem */
 #include "whois.h"
 
 #include <arpa/inet.h>
@@ -23,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "charset.h"
 #include "rdap.h"
 #include "util.h"
 
@@ -259,20 +261,32 @@ const char *mk_whois_server_for(const json_t *servers, const char *tld, const ch
 }
 
 /* ---- parsing answers ----------------------------------------------------- */
+/* The parser reads the formats of the registries phishing uses most; a recorded answer
+ * of each is in tests/online/fixtures/whois/ and test_online.c reads them all. */
 
+/* Key spellings per registry family: gTLD/Verisign and registrars ("Creation Date"),
+ * JPRS in English and Japanese ("[Created on]", "[登録年月日]"), CNNIC ("Registration
+ * Time"), Nominet ("Registered on"), registro.br ("created", "owner"), TCI .ru
+ * ("created", "person", "org", "state"), auDA ("Registrar Name", "Registrant"). */
 static const char *const KEYS_CREATED[] = {"creation date", "created", "created on", "registered date",
                                            "registered on", "registration time", "registered",
-                                           "domain registration date", "record created", NULL};
+                                           "domain registration date", "record created", "登録年月日", NULL};
 static const char *const KEYS_REGISTRAR[] = {"registrar", "sponsoring registrar", "registrar name", NULL};
 static const char *const KEYS_ORG[] = {"registrant organization", "registrant organisation",
-                                       "organization", "registrant org", NULL};
-static const char *const KEYS_NAME[] = {"registrant name", "registrant", NULL};
+                                       "organization", "registrant org", "org", "owner", "組織名", NULL};
+static const char *const KEYS_NAME[] = {"registrant name", "registrant", "registrant contact name", "person",
+                                        "登録者名", NULL};
 static const char *const KEYS_COUNTRY[] = {"registrant country", "registrant country code", NULL};
+static const char *const KEYS_STATUS[] = {"status", "domain status", "state", "registration status", "状態", NULL};
 static const char *const KEYS_REFER[] = {"refer", "whois", "registrar whois server", NULL};
 
 static const char *const MISS_PHRASES[] = {"no match", "not found", "no entries found", "no data found",
                                            "domain not found", "status: free", "status: available",
-                                           "is available for registration", "no object found", NULL};
+                                           "is available for registration", "no object found",
+                                           "no matching record", "has not been registered", NULL};
+
+/* Registry status words that say the name is free, whatever the key is called. */
+static const char *const FREE_STATUSES[] = {"free", "available", "not registered", NULL};
 
 static bool key_in(const char *key, const char *const *keys)
 {
@@ -290,6 +304,14 @@ static char *trim(char *s)
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
         s[--n] = '\0';
     return s;
+}
+
+static size_t indent_of(const char *line)
+{
+    size_t n = 0;
+    while (line[n] == ' ' || line[n] == '\t')
+        n++;
+    return n;
 }
 
 /* Splits one line into key and value in place; false when the line has neither form. */
@@ -325,13 +347,37 @@ static void set_first(json_t *out, const char *field, const char *value)
         json_object_set_new(out, field, v);
 }
 
-/* WHOIS dates: "2019/04/01", "2019-04-01T00:00:00Z", "2019.04.01 ..."; RDAP's parser after normalising. */
+/* "01-Apr-2024" (Nominet) to "2024-04-01"; false when value is not in that form. */
+static bool day_month_year(const char *value, char *buf, size_t size)
+{
+    static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+    int d, y;
+    char mon[4];
+    if (sscanf(value, "%2d-%3[A-Za-z]-%4d", &d, mon, &y) != 3)
+        return false;
+    for (int m = 0; m < 12; m++)
+        if (tolower((unsigned char)mon[0]) == months[3 * m] && tolower((unsigned char)mon[1]) == months[3 * m + 1] &&
+            tolower((unsigned char)mon[2]) == months[3 * m + 2]) {
+            snprintf(buf, size, "%04d-%02d-%02d", y, m + 1, d);
+            return true;
+        }
+    return false;
+}
+
+/* WHOIS dates: "2019/04/01", "2019-04-01T00:00:00Z", "2019.04.01 ...", "2024-03-01 09:12:45",
+ * "01-Apr-2024", "20240322 #123"; RDAP's parser after normalising. */
 static void set_created(json_t *out, const char *value)
 {
     if (json_object_get(out, "created_epoch"))
         return;
     char buf[64];
-    snprintf(buf, sizeof buf, "%s", value);
+    if (!day_month_year(value, buf, sizeof buf)) {
+        size_t digits = strspn(value, "0123456789");
+        if (digits == 8)   /* registro.br: YYYYMMDD */
+            snprintf(buf, sizeof buf, "%.4s-%.2s-%.2s", value, value + 4, value + 6);
+        else
+            snprintf(buf, sizeof buf, "%s", value);
+    }
     for (size_t i = 0; i < 10 && buf[i]; i++)
         if (buf[i] == '/' || buf[i] == '.')
             buf[i] = '-';
@@ -342,6 +388,31 @@ static void set_created(json_t *out, const char *value)
         return;
     set_first(out, "created", value);
     json_object_set_new(out, "created_epoch", json_integer((json_int_t)t));
+}
+
+/* The registry's own status ("connect", "Active", "ok", "REGISTERED, DELEGATED"), and
+ * whether it says the name is free. */
+static void set_status(json_t *out, const char *value)
+{
+    for (size_t i = 0; FREE_STATUSES[i]; i++) {
+        size_t n = strlen(FREE_STATUSES[i]), k = 0;
+        while (k < n && value[k] && tolower((unsigned char)value[k]) == FREE_STATUSES[i][k])
+            k++;
+        if (k == n)
+            json_object_set_new(out, "free", json_true());
+    }
+    char word[80];
+    snprintf(word, sizeof word, "%.*s", (int)strcspn(value, " \t(,"), value);   /* drop EPP URLs, dates, other words */
+    set_first(out, "registry_status", word);
+}
+
+static bool known_key(const char *key)
+{
+    const char *const *lists[] = {KEYS_CREATED, KEYS_REGISTRAR, KEYS_ORG, KEYS_NAME, KEYS_COUNTRY, KEYS_STATUS, KEYS_REFER};
+    for (size_t i = 0; i < sizeof lists / sizeof *lists; i++)
+        if (key_in(key, lists[i]))
+            return true;
+    return false;
 }
 
 static void read_field(json_t *out, const char *key, const char *value)
@@ -356,43 +427,90 @@ static void read_field(json_t *out, const char *key, const char *value)
         set_first(out, "registrant_name", value);
     else if (key_in(key, KEYS_COUNTRY))
         set_first(out, "registrant_country", value);
+    else if (key_in(key, KEYS_STATUS))
+        set_status(out, value);
     else if (key_in(key, KEYS_REFER) && strchr(value, '.') && !strchr(value, ' '))
         set_first(out, "refer", value);
 }
 
+/* The phrases are lower-case: the head is folded once and searched with strstr, not
+ * compared case-blind at every position for every phrase. */
 static bool says_no_match(const char *text, size_t len)
 {
     char head[2048];
     size_t n = len < sizeof head - 1 ? len : sizeof head - 1;
-    memcpy(head, text, n);
+    for (size_t i = 0; i < n; i++)
+        head[i] = (char)tolower((unsigned char)(text[i] ? text[i] : ' '));
     head[n] = '\0';
     for (size_t i = 0; MISS_PHRASES[i]; i++)
-        if (mk_ascii_istr(head, MISS_PHRASES[i]))
+        if (strstr(head, MISS_PHRASES[i]))
             return true;
     return false;
 }
 
-json_t *mk_whois_parse(const char *text, size_t len)
+/* JPRS answers in Japanese come in ISO-2022-JP; everything else is read as it is. */
+static char *to_text(const char *raw, size_t len)
+{
+    if (memmem(raw, len, "\x1b$B", 3) || memmem(raw, len, "\x1b$@", 3)) {
+        char *u = mk_charset_to_utf8(raw, len, "ISO-2022-JP");
+        if (u)
+            return u;
+    }
+    return mk_xstrndup(raw, len);
+}
+
+/* Reads every line; a key with no value takes the next, deeper-indented line (Nominet:
+ * "Registrar:" and the registrar's name on the line below). */
+static void read_lines(json_t *out, char *text)
+{
+    size_t lines = 0;
+    char pending[64] = "";
+    size_t pending_indent = 0;
+    for (char *save = NULL, *line = strtok_r(text, "\n", &save); line && lines < 4000;
+         line = strtok_r(NULL, "\n", &save), lines++) {
+        if (line[0] == '%' || line[0] == '#')
+            continue;
+        size_t indent = indent_of(line);
+        char whole[512];
+        snprintf(whole, sizeof whole, "%s", line);
+        char *key, *value;
+        bool pair = split_line(line, &key, &value);
+        if (pending[0] && indent > pending_indent && trim(whole)[0] && !(pair && value[0] && known_key(key))) {
+            read_field(out, pending, trim(whole));
+            pending[0] = '\0';
+            continue;
+        }
+        pending[0] = '\0';
+        if (!pair)
+            continue;
+        if (value[0])
+            read_field(out, key, value);
+        else if (strlen(key) < sizeof pending) {
+            snprintf(pending, sizeof pending, "%s", key);
+            pending_indent = indent;
+        }
+    }
+}
+
+json_t *mk_whois_parse(const char *raw, size_t len)
 {
     json_t *out = json_object();
-    if (!text || len == 0) {
+    if (!raw || len == 0) {
         json_object_set_new(out, "status", json_string("error"));
         return out;
     }
     if (len > MK_WHOIS_MAX_ANSWER)
         len = MK_WHOIS_MAX_ANSWER;
-    char *copy = mk_xstrndup(text, len);
-    size_t lines = 0;
-    for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line && lines < 4000;
-         line = strtok_r(NULL, "\n", &save), lines++) {
-        char *key, *value;
-        if (line[0] != '%' && line[0] != '#' && split_line(line, &key, &value) && value[0])
-            read_field(out, key, value);
-    }
-    free(copy);
-    bool miss = !json_object_get(out, "created_epoch") && says_no_match(text, len);
+    char *text = to_text(raw, len);
+    bool no_match = says_no_match(text, strlen(text));
+    read_lines(out, text);   /* cuts text into lines */
+    bool free_status = json_is_true(json_object_get(out, "free"));
+    json_object_del(out, "free");
+    bool miss = !json_object_get(out, "created_epoch") && (free_status || no_match);
     bool found = json_object_get(out, "created_epoch") || json_object_get(out, "registrar") ||
-                 json_object_get(out, "registrant_org") || json_object_get(out, "registrant_name");
+                 json_object_get(out, "registrant_org") || json_object_get(out, "registrant_name") ||
+                 json_object_get(out, "registry_status");
+    free(text);
     const char *status = miss ? "unregistered" : found ? "registered" : "error";
     json_object_set_new(out, "status", json_string(status));
     return out;

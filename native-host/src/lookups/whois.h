@@ -8,7 +8,10 @@
  * common "Key: value" style and in JPRS's "[Key] value" style, into the same
  * JSON shape as rdap.h, plus "refer" when the server points elsewhere:
  *   {"status": "registered|unregistered|error", "created", "created_epoch",
- *    "registrar", "registrant_name", "registrant_org", "registrant_country", "refer"}
+ *    "registrar", "registrant_name", "registrant_org", "registrant_country",
+ *    "registry_status" (the registry's own word: "connect", "Active", "ok"), "refer"}
+ * Japanese JPRS answers (ISO-2022-JP) are decoded first; Nominet's "Key:" with the value
+ * on the next, deeper-indented line is read too.
  * Which server serves which TLD is data (data/whois_servers.json).
  */
 #ifndef MK_WHOIS_H

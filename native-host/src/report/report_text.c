@@ -76,6 +76,11 @@ static void put_header(mk_strbuf *b, const json_t *r, const mk_catalog *cat, con
         put_label_line(b, cat, locale, "origin", line);
         free(line);
     }
+    /* What kept the online checks from being made (a lying resolver, failing registries). */
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(json_object_get(r, "online"), "notices"), i, n)
+        mk_strbuf_printf(b, "! %s\n", sget(n, "text"));
 }
 
 static void put_findings(mk_strbuf *b, const json_t *r, const mk_catalog *cat, const char *locale)

@@ -23,8 +23,10 @@
 #include "checks.h"
 #include "domain.h"
 #include "lookups.h"
+#include "online_report.h"
 #include "findings.h"
 #include "rdap.h"
+#include "resolver_check.h"
 #include "spf.h"
 #include "whois.h"
 
@@ -95,6 +97,85 @@ static void test_whois_jprs_and_miss(void **state)
     assert_int_equal(port, 4343);
     free(host);
     assert_false(mk_whois_split_server("x:99999", &host, &port));
+}
+
+/* Recorded answers of the registries phishing uses, in their own formats
+ * (tests/online/fixtures/whois/): what an investigator reads off each. */
+typedef struct whois_case {
+    const char *file;
+    const char *status;
+    long long created;   /* 0: the registry gives no creation date */
+    const char *registrar, *org, *name, *country, *registry_status;
+} whois_case;
+
+static const whois_case WHOIS_CASES[] = {
+    {"jprs-en.txt", "registered", 1561939200, NULL, NULL, "Xserver Inc.", NULL, "Active"},
+    {"jprs-ja.txt", "registered", 1713398400, NULL, NULL, "お名前.com whois代行サービス", NULL, "Active"},
+    {"jprs-cojp-ja.txt", "registered", 1109635200, NULL, "株式会社キードッグ", NULL, NULL, "Connected"},
+    {"denic-connect.txt", "registered", 0, NULL, NULL, NULL, NULL, "connect"},
+    {"denic-free.txt", "unregistered", 0, NULL, NULL, NULL, NULL, "free"},
+    {"cnnic.txt", "registered", 1712672551, "阿里云计算有限公司（万网）", NULL, "王建国", NULL, "ok"},
+    {"cnnic-miss.txt", "unregistered", 0, NULL, NULL, NULL, NULL, NULL},
+    {"verisign-thin.txt", "registered", 1712816504, "NameCheap, Inc.", NULL, NULL, NULL, "clientTransferProhibited"},
+    {"verisign-miss.txt", "unregistered", 0, NULL, NULL, NULL, NULL, NULL},
+    {"registrar-thick.txt", "registered", 1712816504, "NAMECHEAP INC",
+     "Privacy service provided by Withheld for Privacy ehf", "Redacted for Privacy", "IS", "clientTransferProhibited"},
+    {"nominet.txt", "registered", 1712102400, "Tucows Inc t/a Tucows [Tag = TUCOWS-CA]", NULL, NULL, NULL, "Registered"},
+    {"registrobr.txt", "registered", 1711670400, NULL, "Marcos Vinicius Pereira", "Marcos Vinicius Pereira", NULL,
+     "published"},
+    {"tci-ru.txt", "registered", 1713777271, "REGRU-RU", NULL, "Private Person", NULL, "REGISTERED"},
+    {"tci-ru-miss.txt", "unregistered", 0, NULL, NULL, NULL, NULL, NULL},
+    {"auda.txt", "registered", 0, "VentraIP Australia Pty Ltd", NULL, "Daniel Nguyen", NULL, "serverRenewProhibited"},
+    {"auda-miss.txt", "unregistered", 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+static char *read_fixture(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = mk_xcalloc(1, MK_WHOIS_MAX_ANSWER + 1);
+    *len = fread(buf, 1, MK_WHOIS_MAX_ANSWER, f);
+    fclose(f);
+    return buf;
+}
+
+static void assert_field(const json_t *r, const char *key, const char *want, const char *file)
+{
+    const char *got = json_string_value(json_object_get(r, key));
+    if (!want && got)
+        fail_msg("%s: %s should be absent, is \"%s\"", file, key, got);
+    if (want && (!got || strcmp(got, want) != 0))
+        fail_msg("%s: %s is \"%s\", expected \"%s\"", file, key, got ? got : "(absent)", want);
+}
+
+static void test_whois_registry_formats(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof WHOIS_CASES / sizeof *WHOIS_CASES; i++) {
+        const whois_case *c = &WHOIS_CASES[i];
+        char *path = mk_xasprintf("tests/online/fixtures/whois/%s", c->file);
+        size_t len = 0;
+        char *text = read_fixture(path, &len);
+        if (!text)
+            fail_msg("cannot read %s", path);
+        json_t *r = mk_whois_parse(text, len);
+        assert_field(r, "status", c->status, c->file);
+        if (json_integer_value(json_object_get(r, "created_epoch")) != c->created)
+            fail_msg("%s: created_epoch %lld, expected %lld", c->file,
+                     (long long)json_integer_value(json_object_get(r, "created_epoch")), c->created);
+        assert_field(r, "registrar", c->registrar, c->file);
+        if (c->org)
+            assert_field(r, "registrant_org", c->org, c->file);
+        if (c->name)
+            assert_field(r, "registrant_name", c->name, c->file);
+        assert_field(r, "registrant_country", c->country, c->file);
+        if (c->registry_status)
+            assert_field(r, "registry_status", c->registry_status, c->file);
+        json_decref(r);
+        free(text);
+        free(path);
+    }
 }
 
 static void test_spf(void **state)
@@ -181,9 +262,10 @@ static void test_engine_budget_with_silent_servers(void **state)
     assert_true(took < 400 + 200);
     assert_true(online->n_lookups >= 8);
     for (size_t i = 0; i < online->n_lookups; i++)
-        assert_string_equal(online->lookups[i].status, "timeout");
+        assert_int_equal(online->lookups[i].status, MK_LOOKUP_TIMEOUT);
     assert_true(online->budget_exhausted);
-    assert_string_equal(online->origin.ptr, "unknown");
+    assert_int_equal(online->origin.ptr, MK_EXIST_UNKNOWN);
+    assert_false(online->summary.resolver_unreliable);   /* silence is not a lie */
 
     f.online = online;
     mk_findings out = {0};
@@ -192,7 +274,7 @@ static void test_engine_budget_with_silent_servers(void **state)
     mk_findings_free(&out);
 
     json_t *report = json_pack("{s:[], s:{}}", "links", "origin");
-    mk_online_annotate_report(online, &f, report);
+    mk_online_annotate_report(online, NULL, "en", report);
     assert_int_equal(json_array_size(json_object_get(report, "lookups")), online->n_lookups);
     json_decref(report);
     mk_online_facts_free(online);
@@ -222,9 +304,10 @@ static void test_build_and_checks(void **state)
     mk_online_facts *o = mk_xcalloc(1, sizeof *o);
     o->now = 1000000 + 10 * 86400;
     mk_online_build(o, plan, res, NULL, NULL);
-    assert_string_equal(mk_online_host_find(o, "campaign-vps.com")->dns, "nxdomain");
-    assert_string_equal(mk_online_host_find(o, "aq.xyz")->dns, "unknown");
-    assert_string_equal(o->origin.ptr_forward, "unresolvable");
+    o->received_at = o->now;
+    assert_int_equal(mk_online_host_find(o, "campaign-vps.com")->dns, MK_EXIST_NXDOMAIN);
+    assert_int_equal(mk_online_host_find(o, "aq.xyz")->dns, MK_EXIST_UNKNOWN);
+    assert_int_equal(o->origin.ptr_forward, MK_FORWARD_UNRESOLVABLE);
 
     mk_address from = {.name = "", .address = "i@campaign-vps.com", .domain = "campaign-vps.com"};
     mk_address reply = {.name = "", .address = "p@aq.xyz", .domain = "aq.xyz"};
@@ -247,16 +330,78 @@ static void test_build_and_checks(void **state)
     json_decref(res);
 }
 
+/* The clock ages are read on: the trust boundary's Received date, else Date, never after now. */
+static void test_received_at(void **state)
+{
+    (void)state;
+    mk_hop hops[2] = {{.date = 1717377302, .trusted = false}, {.date = 1717377303, .trusted = true}};
+    mk_message msg;
+    memset(&msg, 0, sizeof msg);
+    msg.date = 1717377298;
+    mk_facts f;
+    memset(&f, 0, sizeof f);
+    f.msg = &msg;
+    f.hops.v = hops;
+    f.hops.n = 2;
+    f.hops.origin = 0;
+    mk_clock clock;
+    assert_int_equal(mk_received_at(&f, 1800000000, &clock), 1717377302);
+    assert_int_equal(clock, MK_CLOCK_RECEIVED);
+    f.hops.origin = -1;   /* no origin: the topmost trusted hop */
+    assert_int_equal(mk_received_at(&f, 1800000000, &clock), 1717377303);
+    f.hops.n = 0;
+    assert_int_equal(mk_received_at(&f, 1800000000, &clock), 1717377298);
+    assert_int_equal(clock, MK_CLOCK_DATE);
+    assert_int_equal(mk_received_at(&f, 1700000000, &clock), 1700000000);   /* a Date in the future */
+    msg.date = 0;
+    assert_int_equal(mk_received_at(&f, 1800000000, &clock), 1800000000);
+    assert_int_equal(clock, MK_CLOCK_ANALYSIS);
+    assert_string_equal(mk_clock_name(clock), "analysis");
+}
+
+/* A resolver is convicted by a definitive wrong answer, never by silence. */
+static void test_resolver_check(void **state)
+{
+    (void)state;
+    mk_resolver_check c;
+    assert_true(mk_resolver_check_load(MK_SOURCE_DATA_DIR, &c));
+    json_t *r = json_object();
+    assert_int_equal(mk_resolver_check_judge(&c, r), MK_RESOLVER_UNTESTED);
+    for (size_t i = 0; i < c.must_exist.n; i++) {
+        char *key = mk_xasprintf("dns:A:%s", c.must_exist.v[i]);
+        json_object_set_new(r, key, json_pack("{s:s}", "status", "ok"));
+        free(key);
+    }
+    for (size_t i = 0; i < c.must_not_exist.n; i++) {
+        char *key = mk_xasprintf("dns:A:%s", c.must_not_exist.v[i]);
+        json_object_set_new(r, key, json_pack("{s:s}", "status", "nxdomain"));
+        free(key);
+    }
+    assert_int_equal(mk_resolver_check_judge(&c, r), MK_RESOLVER_TRUSTED);
+    char *key = mk_xasprintf("dns:A:%s", c.must_exist.v[0]);
+    json_object_set_new(r, key, json_pack("{s:s}", "status", "timeout"));
+    assert_int_equal(mk_resolver_check_judge(&c, r), MK_RESOLVER_UNTESTED);
+    json_object_set_new(r, key, json_pack("{s:s}", "status", "nxdomain"));
+    assert_int_equal(mk_resolver_check_judge(&c, r), MK_RESOLVER_UNRELIABLE);
+    assert_string_equal(mk_resolver_verdict_name(MK_RESOLVER_UNRELIABLE), "unreliable");
+    free(key);
+    json_decref(r);
+    mk_resolver_check_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rdap_privacy_registrant),
         cmocka_unit_test(test_rdap_bootstrap),
         cmocka_unit_test(test_whois_jprs_and_miss),
+        cmocka_unit_test(test_whois_registry_formats),
         cmocka_unit_test(test_spf),
         cmocka_unit_test(test_cache_roundtrip),
         cmocka_unit_test(test_engine_budget_with_silent_servers),
         cmocka_unit_test(test_build_and_checks),
+        cmocka_unit_test(test_received_at),
+        cmocka_unit_test(test_resolver_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
