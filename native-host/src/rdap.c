@@ -43,6 +43,7 @@
 #endif
 
 #include "contact.h"
+#include "domain.h"
 #include "util.h"
 
 #define MK_RDAP_MAX_REDIRECTS 3
@@ -130,13 +131,20 @@ void mk_rdap_trust(mk_rdap *r, const char *base_url)
     free(host);
 }
 
-/* May url be fetched? Sets *trusted when it is on the user's own server. */
+/* May url be fetched? Sets *trusted when it is on the user's own server. A
+ * host name is judged here, before curl resolves it (resolving alone would
+ * leak it); an address is judged where curl connects to it, open_checked(),
+ * which also sees what names resolve to - unless a proxy does the connecting. */
 static mk_contact judge_url(const mk_rdap *r, const char *url, bool *trusted)
 {
     char *host = NULL;
     char *origin = origin_of(url, &host);
     *trusted = origin && r->trusted_origin && strcmp(origin, r->trusted_origin) == 0;
-    mk_contact verdict = !origin ? MK_CONTACT_NOT_A_NAME : *trusted ? MK_CONTACT_ALLOWED : mk_contact_check(host);
+    mk_contact verdict = MK_CONTACT_ALLOWED;
+    if (!origin)
+        verdict = MK_CONTACT_NOT_A_NAME;
+    else if (!*trusted && (r->via_proxy || !mk_ip_is_literal(host)))
+        verdict = mk_contact_check(host);
     free(origin);
     free(host);
     return verdict;
