@@ -6,8 +6,9 @@
  * decided under jobs->lock - may this job still speak, and in which stage? -
  * and the write lock is taken before jobs->lock is released, so a worker's
  * report and the watch's deadline reply for the same job can never be sent
- * out of order or both. The lock order is always jobs->lock, then the write
- * lock. Serialising a report happens before either is taken.
+ * out of order or both: a reply decided earlier already holds the write lock
+ * when a later decision is taken. The lock order is always jobs->lock, then
+ * the write lock. Serialising a report happens before either is taken.
  *
  * A job's states: RUNNING until its offline report is sent, OFFLINE_SENT
  * while its look-ups run, DONE once nothing more may be sent (final report
@@ -20,6 +21,8 @@
  * makes the worker skip what is left; a worker cannot be interrupted inside
  * the offline analysis, so it runs that to its end (message parsing is
  * bounded by its own limits) and frees its memory, still counted in flight.
+ * A job answered in full leaves the count with its last reply, so a client
+ * that sends the next request on receiving a final report is never "busy".
  *
  * Workers that have ended are joined by the reader between frames and by
  * mk_native_jobs_free(); the job record outlives its worker until then, so
@@ -27,10 +30,8 @@
  */
 #include "native_jobs.h"
 
-#include <errno.h>
 #include <glib.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "util.h"
