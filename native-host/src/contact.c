@@ -17,10 +17,13 @@
  * hold it: at least two labels, DNS syntax, and not under a suffix reserved
  * for special or private use. Those suffixes are data
  * (data/special_use_names.json, with the RFC or ICANN decision for each),
- * loaded once per process and read-only afterwards. libpsl's implicit "*"
- * rule would call "printer.local" registrable, so the PSL cannot decide this.
- * When the list cannot be loaded every name is refused: failing closed costs
- * online findings, failing open leaks internal names.
+ * loaded once per process (mk_contact_load(), from mk_context_open()) and
+ * read-only afterwards. libpsl's implicit "*" rule would call
+ * "printer.local" registrable, so the PSL cannot decide this. Until the list
+ * is loaded, or when it cannot be, every name is refused: failing closed
+ * costs online findings, failing open leaks internal names. (This file
+ * depends only on names and addresses, not on the catalog, so that the
+ * name functions in domain.c can share its address ranges.)
  */
 #include "contact.h"
 
@@ -29,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
 #include "domain.h"
 #include "util.h"
 
@@ -225,11 +227,10 @@ static suffix_list *load_list(const char *dir)
     return l;
 }
 
-static const suffix_list *get_list(const char *dir)
+/* The process's list; NULL until mk_contact_load() has been called. */
+static const suffix_list *get_list(void)
 {
     pthread_mutex_lock(&list_lock);
-    if (!the_list)
-        the_list = load_list(dir ? dir : mk_catalog_default_dir());
     const suffix_list *l = the_list;
     pthread_mutex_unlock(&list_lock);
     return l;
@@ -237,7 +238,11 @@ static const suffix_list *get_list(const char *dir)
 
 bool mk_contact_load(const char *dir, char **error)
 {
-    const suffix_list *l = get_list(dir);
+    pthread_mutex_lock(&list_lock);
+    if (!the_list)
+        the_list = load_list(dir);
+    const suffix_list *l = the_list;
+    pthread_mutex_unlock(&list_lock);
     if (error)
         *error = l->ok ? NULL : mk_xstrdup(l->error);
     return l->ok;
@@ -278,10 +283,10 @@ static mk_contact check_name(const char *target)
          * last label: no TLD is numeric, but "127.1" and "0x7f.1" are IPv4 to getaddrinfo. */
         verdict = MK_CONTACT_NOT_A_NAME;
     } else {
-        const suffix_list *l = get_list(NULL);
-        if (!l->ok)
+        const suffix_list *l = get_list();
+        if (!l || !l->ok)
             verdict = MK_CONTACT_NO_LIST;
-        for (size_t i = 0; l->ok && i < l->suffixes.n && verdict == MK_CONTACT_ALLOWED; i++)
+        for (size_t i = 0; l && l->ok && i < l->suffixes.n && verdict == MK_CONTACT_ALLOWED; i++)
             if (under_suffix(ascii, len, l->suffixes.v[i]))
                 verdict = MK_CONTACT_SPECIAL_NAME;
     }

@@ -48,7 +48,7 @@ typedef enum mk_contact {
     MK_CONTACT_INTERNAL_ADDRESS,   /* an IP literal that is not global unicast */
     MK_CONTACT_SPECIAL_NAME,       /* a name under a special-use / private-use suffix */
     MK_CONTACT_NOT_A_NAME,         /* empty, one label, or not DNS syntax */
-    MK_CONTACT_NO_LIST,            /* the suffix list could not be loaded: every name is refused */
+    MK_CONTACT_NO_LIST,            /* the suffix list is not loaded (or broken): every name is refused */
 } mk_contact;
 
 const char *mk_contact_name(mk_contact c);   /* "allowed", "internal_address", ... */
@@ -58,10 +58,10 @@ const char *mk_contact_name(mk_contact c);   /* "allowed", "internal_address", .
 mk_contact mk_contact_check(const char *target);
 bool mk_contact_allowed(const char *target);
 
-/* Loads and validates DIR/special_use_names.json as the process's list, once:
- * later calls return the first call's result. mk_contact_check() loads the
- * default data directory's list on first use when this was never called.
- * False with *error (allocated) when the file is missing or malformed. */
+/* Loads and validates DIR/special_use_names.json as the process's list, once
+ * (mk_context_open() does it): later calls return the first call's result.
+ * Until it has been called, every name is refused. False with *error
+ * (allocated) when the file is missing or malformed. */
 bool mk_contact_load(const char *dir, char **error);
 
 #endif
