@@ -249,8 +249,10 @@ static void test_build_and_checks(void **state)
 
 int main(void)
 {
-    if (!mk_contact_load(MK_SOURCE_DATA_DIR, NULL))   /* which names the planner may ask about */
+    if (!mk_contact_load(getenv("MEKIKI_DATA_DIR"), NULL)) {   /* which names the planner may ask about */
+        fprintf(stderr, "test_online: MEKIKI_DATA_DIR must name data/ with special_use_names.json\n");
         return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rdap_privacy_registrant),
         cmocka_unit_test(test_rdap_bootstrap),
