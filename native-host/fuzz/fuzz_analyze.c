@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "analyze.h"
+#include "fuzz_context.h"
 #include "report.h"
 
 static mk_context *fuzz_ctx;
@@ -23,20 +24,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    mk_options opt = {
-        .offline = true,
-        .no_cache = true,
-        .locale = "en",
-        .data_dir = MK_SOURCE_DATA_DIR,
-        .feed_db = "/nonexistent/mekiki-fuzz-feed.sqlite",
-    };
-    char *error = NULL;
-    fuzz_ctx = mk_context_open(&opt, &error);
-    if (!fuzz_ctx) {
-        fprintf(stderr, "fuzz_analyze: cannot load %s: %s\n", MK_SOURCE_DATA_DIR,
-                error ? error : "unknown error");
-        abort();
-    }
+    fuzz_ctx = mk_fuzz_context("fuzz_analyze");
     return 0;
 }
 

@@ -13,9 +13,11 @@ deadline with a "deadline" error and keep serving, refuse requests past the in-f
 (MEKIKI=...) to measure the time before concurrency.
 """
 import base64
+import contextlib
 import json
 import os
 import select
+import shutil
 import socket
 import statistics
 import struct
@@ -121,17 +123,26 @@ def is_report(rid, stage):
     return lambda m: m.get("type") == "report" and m.get("id") == rid and m.get("stage") == stage
 
 
-def silent_env(silent, cache):
-    return {"MEKIKI_DNS_SERVER": silent.address, "MEKIKI_RDAP_BASE": f"http://{silent.address}",
-            "MEKIKI_WHOIS_SERVER": silent.address, "MEKIKI_BUDGET_MS": str(BUDGET_MS),
-            "MEKIKI_NO_CACHE": "1", "MEKIKI_CACHE_DIR": cache}
+@contextlib.contextmanager
+def stuck_host():
+    """A host whose resolver, registry and WHOIS server (one silent server) never answer."""
+    silent = Silent()
+    cache = tempfile.mkdtemp(prefix="mk-cache-")
+    h = Host({"MEKIKI_DNS_SERVER": silent.address, "MEKIKI_RDAP_BASE": f"http://{silent.address}",
+              "MEKIKI_WHOIS_SERVER": silent.address, "MEKIKI_BUDGET_MS": str(BUDGET_MS),
+              "MEKIKI_NO_CACHE": "1", "MEKIKI_CACHE_DIR": cache})
+    try:
+        yield h, silent
+    finally:
+        h.kill()
+        silent.stop()
+        shutil.rmtree(cache, ignore_errors=True)
 
 
-def second_message_times(env, runs):
+def second_message_times(runs):
     """Seconds until the second message's offline report, the first one's look-ups stuck, per run."""
     times = []
-    h = Host(env)
-    try:
+    with stuck_host() as (h, _):
         for i in range(runs):
             a, b = f"first-{i}", f"second-{i}"
             h.send(request(a, fixture("ekinet.eml")))
@@ -142,25 +153,15 @@ def second_message_times(env, runs):
             second, took = h.wait_for(is_report(b, "offline"), 30)
             assert second, "no offline report for the second message"
             times.append(took)
-            finals = []
-            for rid in (a, b):
-                msg, _ = h.wait_for(is_report(rid, "final"), 30)
-                finals.append(msg)
+            finals = [h.wait_for(is_report(rid, "final"), 30)[0] for rid in (a, b)]
             assert all(finals), "a final report is missing"
-    finally:
-        h.kill()
     return times
 
 
 # ---- cases -------------------------------------------------------------------------
 
 def case_second_message_not_blocked(failures):
-    silent = Silent()
-    try:
-        with tempfile.TemporaryDirectory() as cache:
-            times = second_message_times(silent_env(silent, cache), 3)
-    finally:
-        silent.stop()
+    times = second_message_times(3)
     median = statistics.median(times)
     print(f"second message's offline report: median {median * 1000:.0f} ms "
           f"({', '.join(f'{t * 1000:.0f}' for t in times)}), look-up budget {BUDGET_MS} ms")
@@ -169,27 +170,21 @@ def case_second_message_not_blocked(failures):
 
 
 def case_ping_during_lookups(failures):
-    silent = Silent()
-    with tempfile.TemporaryDirectory() as cache:
-        h = Host(silent_env(silent, cache))
-        try:
-            h.send(request("slow", fixture("ekinet.eml")))
-            offline, _ = h.wait_for(is_report("slow", "offline"), 30)
-            h.send({"type": "ping", "id": "p"})
-            seen = []
-            pong, took = h.wait_for(lambda m: m.get("type") == "pong", PROMPT_S, seen)
-            if not offline or not pong:
-                failures.append(f"no pong while look-ups run (saw {[m.get('type') for m in seen]})")
-            elif any(is_report("slow", "final")(m) for m in seen):
-                failures.append("the pong came only after the look-ups")
-            else:
-                print(f"ping answered in {took * 1000:.0f} ms while look-ups wait")
-            final, _ = h.wait_for(is_report("slow", "final"), BUDGET_MS / 1000 + 5)
-            if not final:
-                failures.append("the final report never came after the ping")
-        finally:
-            h.kill()
-            silent.stop()
+    with stuck_host() as (h, silent):
+        h.send(request("slow", fixture("ekinet.eml")))
+        offline, _ = h.wait_for(is_report("slow", "offline"), 30)
+        h.send({"type": "ping", "id": "p"})
+        seen = []
+        pong, took = h.wait_for(lambda m: m.get("type") == "pong", PROMPT_S, seen)
+        if not offline or not pong:
+            failures.append(f"no pong while look-ups run (saw {[m.get('type') for m in seen]})")
+        elif any(is_report("slow", "final")(m) for m in seen):
+            failures.append("the pong came only after the look-ups")
+        else:
+            print(f"ping answered in {took * 1000:.0f} ms while look-ups wait")
+        final, _ = h.wait_for(is_report("slow", "final"), BUDGET_MS / 1000 + 5)
+        if not final:
+            failures.append("the final report never came after the ping")
 
 
 def peer_closed(conn):
@@ -206,47 +201,41 @@ def peer_closed(conn):
 
 
 def case_cancel(failures):
-    silent = Silent()
-    with tempfile.TemporaryDirectory() as cache:
-        h = Host(silent_env(silent, cache))
-        try:
-            h.send(request("gone", fixture("ekinet.eml")))
-            offline, _ = h.wait_for(is_report("gone", "offline"), 30)
-            t_conn = time.monotonic() + 5
-            while time.monotonic() < t_conn and not silent.conns:
-                time.sleep(0.02)
-            conns = list(silent.conns)
-            h.send({"type": "cancel", "id": "gone"})
-            t0 = time.monotonic()
-            while time.monotonic() - t0 < 2 and not all(peer_closed(c) for c in conns):
-                time.sleep(0.02)
-            closed_after = time.monotonic() - t0
-            h.send({"type": "ping"})
-            seen = []
-            pong, _ = h.wait_for(lambda m: m.get("type") == "pong", PROMPT_S, seen)
-            h.wait_for(lambda m: False, BUDGET_MS / 1000 + 1, seen)
-            about_gone = [m for m in seen if m.get("id") == "gone"]
-            print(f"cancel: {len(conns)} registry connection(s) closed after {closed_after * 1000:.0f} ms, "
-                  f"{len(about_gone)} frame(s) about the cancelled request")
-            if not offline or not conns:
-                failures.append("cancel: the request did not start its look-ups")
-            if not all(peer_closed(c) for c in conns):
-                failures.append("cancel: the registry connections stayed open")
-            if about_gone:
-                failures.append(f"cancel: the host still spoke about the request: {about_gone}")
-            if not pong:
-                failures.append("cancel: no pong after the cancel")
-            h.send({"type": "cancel", "id": "never-seen"})   # unknown ids are ignored
-            h.send({"type": "cancel"})
-            bad, _ = h.wait_for(lambda m: m.get("type") == "error", PROMPT_S)
-            if not bad or bad.get("type") != "error" or bad.get("code") != "bad_request":
-                failures.append(f"cancel without id: {bad}")
-            rc, rest = h.close()
-            if rc != 0 or rest:
-                failures.append(f"cancel: exit {rc}, then {rest}")
-        finally:
-            h.kill()
-            silent.stop()
+    with stuck_host() as (h, silent):
+        h.send(request("gone", fixture("ekinet.eml")))
+        offline, _ = h.wait_for(is_report("gone", "offline"), 30)
+        t_conn = time.monotonic() + 5
+        while time.monotonic() < t_conn and not silent.conns:
+            time.sleep(0.02)
+        conns = list(silent.conns)
+        h.send({"type": "cancel", "id": "gone"})
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 2 and not all(peer_closed(c) for c in conns):
+            time.sleep(0.02)
+        closed_after = time.monotonic() - t0
+        h.send({"type": "ping"})
+        seen = []
+        pong, _ = h.wait_for(lambda m: m.get("type") == "pong", PROMPT_S, seen)
+        h.wait_for(lambda m: False, BUDGET_MS / 1000 + 1, seen)
+        about_gone = [m for m in seen if m.get("id") == "gone"]
+        print(f"cancel: {len(conns)} registry connection(s) closed after {closed_after * 1000:.0f} ms, "
+              f"{len(about_gone)} frame(s) about the cancelled request")
+        if not offline or not conns:
+            failures.append("cancel: the request did not start its look-ups")
+        if not all(peer_closed(c) for c in conns):
+            failures.append("cancel: the registry connections stayed open")
+        if about_gone:
+            failures.append(f"cancel: the host still spoke about the request: {about_gone}")
+        if not pong:
+            failures.append("cancel: no pong after the cancel")
+        h.send({"type": "cancel", "id": "never-seen"})   # unknown ids are ignored
+        h.send({"type": "cancel"})
+        bad, _ = h.wait_for(lambda m: m.get("type") == "error", PROMPT_S)
+        if not bad or bad.get("type") != "error" or bad.get("code") != "bad_request":
+            failures.append(f"cancel without id: {bad}")
+        rc, rest = h.close()
+        if rc != 0 or rest:
+            failures.append(f"cancel: exit {rc}, then {rest}")
 
 
 def slow_message():
@@ -291,41 +280,35 @@ def case_deadline(failures):
 
 
 def case_busy(failures):
-    silent = Silent()
-    with tempfile.TemporaryDirectory() as cache:
-        h = Host(silent_env(silent, cache))
-        try:
-            ids = [f"r{i}" for i in range(8)]
-            for rid in ids:
-                h.send(request(rid, fixture("ekinet.eml")))
-            offline = set()
-            while len(offline) < len(ids):
-                msg = h.recv(30)
-                if msg is None:
-                    break
-                if msg.get("type") == "report" and msg.get("stage") == "offline":
-                    offline.add(msg.get("id"))
-            if offline != set(ids):
-                failures.append(f"busy: only {sorted(offline)} got an offline report")
-            h.send(request("ninth", fixture("campaign.eml")))
-            refused, took = h.wait_for(lambda m: m.get("id") == "ninth", PROMPT_S)
-            print(f"busy: the ninth request got {refused and refused.get('code')} in {took * 1000:.0f} ms")
-            if not refused or refused.get("type") != "error" or refused.get("code") != "busy":
-                failures.append(f"busy: the ninth request got {refused}")
-            for rid in ids:
-                h.send({"type": "cancel", "id": rid})
-            served = None
-            t0 = time.monotonic()
-            while time.monotonic() - t0 < 5 and not served:
-                time.sleep(0.1)
-                h.send(request("after", fixture("campaign.eml"), online=False))
-                msg, _ = h.wait_for(lambda m: m.get("id") == "after", 10)
-                served = msg if msg and msg.get("type") == "report" else None
-            if not served:
-                failures.append("busy: no request was served after the cancels")
-        finally:
-            h.kill()
-            silent.stop()
+    with stuck_host() as (h, silent):
+        ids = [f"r{i}" for i in range(8)]
+        for rid in ids:
+            h.send(request(rid, fixture("ekinet.eml")))
+        offline = set()
+        while len(offline) < len(ids):
+            msg = h.recv(30)
+            if msg is None:
+                break
+            if msg.get("type") == "report" and msg.get("stage") == "offline":
+                offline.add(msg.get("id"))
+        if offline != set(ids):
+            failures.append(f"busy: only {sorted(offline)} got an offline report")
+        h.send(request("ninth", fixture("campaign.eml")))
+        refused, took = h.wait_for(lambda m: m.get("id") == "ninth", PROMPT_S)
+        print(f"busy: the ninth request got {refused and refused.get('code')} in {took * 1000:.0f} ms")
+        if not refused or refused.get("type") != "error" or refused.get("code") != "busy":
+            failures.append(f"busy: the ninth request got {refused}")
+        for rid in ids:
+            h.send({"type": "cancel", "id": rid})
+        served = None
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 5 and not served:
+            time.sleep(0.1)
+            h.send(request("after", fixture("campaign.eml"), online=False))
+            msg, _ = h.wait_for(lambda m: m.get("id") == "after", 10)
+            served = msg if msg and msg.get("type") == "report" else None
+        if not served:
+            failures.append("busy: no request was served after the cancels")
 
 
 def verdict_of(msg):
@@ -386,12 +369,7 @@ CASES = [case_second_message_not_blocked, case_ping_during_lookups, case_cancel,
 
 
 def measure(runs):
-    silent = Silent()
-    try:
-        with tempfile.TemporaryDirectory() as cache:
-            times = second_message_times(silent_env(silent, cache), runs)
-    finally:
-        silent.stop()
+    times = second_message_times(runs)
     print(f"{mekiki()}: second message's offline report with the first one's look-ups stuck "
           f"(budget {BUDGET_MS} ms): median {statistics.median(times) * 1000:.0f} ms over {runs} runs "
           f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})")

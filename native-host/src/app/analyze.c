@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "contact.h"
 #include "lookups.h"
 #include "online_report.h"
 #include "facts.h"
@@ -77,6 +78,10 @@ mk_context *mk_context_open(const mk_options *opt, char **error)
     mk_catalog *cat = mk_catalog_load(dir, error);
     if (!cat)
         return NULL;
+    if (!mk_contact_load(dir, error)) {   /* the names never to look up: validated before any look-up */
+        mk_catalog_free(cat);
+        return NULL;
+    }
     mk_context *ctx = mk_xcalloc(1, sizeof *ctx);
     ctx->opt = *opt;
     if (!ctx->opt.locale)

@@ -184,6 +184,15 @@ static bool lookup_allowed(json_t *lookups, const char *kind)
     return !json_is_false(json_object_get(lookups, kind));
 }
 
+/* Takes key's value out of obj: the caller then holds its only reference, so
+ * a worker thread can own it without sharing reference counts with this one. */
+static json_t *detach(json_t *obj, const char *key)
+{
+    json_t *v = json_incref(json_object_get(obj, key));
+    json_object_del(obj, key);
+    return v;
+}
+
 static void handle_analyze(mk_session *s, json_t *req, json_t *id)
 {
     if (!id) {
@@ -239,7 +248,7 @@ static void handle_analyze(mk_session *s, json_t *req, json_t *id)
     json_t *lookups = json_object_get(req, "lookups");
     mk_native_job_spec spec = {
         .id = id,
-        .request = json_incref(req),
+        .raw_b64 = detach(req, "raw_b64"),
         .locale = locale,
         .online = json_is_true(online),
         .dns = lookup_allowed(lookups, "dns"),

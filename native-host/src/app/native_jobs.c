@@ -6,8 +6,9 @@
  * decided under jobs->lock - may this job still speak, and in which stage? -
  * and the write lock is taken before jobs->lock is released, so a worker's
  * report and the watch's deadline reply for the same job can never be sent
- * out of order or both. The lock order is always jobs->lock, then the write
- * lock. Serialising a report happens before either is taken.
+ * out of order or both: a reply decided earlier already holds the write lock
+ * when a later decision is taken. The lock order is always jobs->lock, then
+ * the write lock. Serialising a report happens before either is taken.
  *
  * A job's states: RUNNING until its offline report is sent, OFFLINE_SENT
  * while its look-ups run, DONE once nothing more may be sent (final report
@@ -20,6 +21,8 @@
  * makes the worker skip what is left; a worker cannot be interrupted inside
  * the offline analysis, so it runs that to its end (message parsing is
  * bounded by its own limits) and frees its memory, still counted in flight.
+ * A job answered in full leaves the count with its last reply, so a client
+ * that sends the next request on receiving a final report is never "busy".
  *
  * Workers that have ended are joined by the reader between frames and by
  * mk_native_jobs_free(); the job record outlives its worker until then, so
@@ -27,10 +30,8 @@
  */
 #include "native_jobs.h"
 
-#include <errno.h>
 #include <glib.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "util.h"
@@ -53,8 +54,8 @@ struct mk_job {
     mk_job *next;
     mk_native_jobs *jobs;
     pthread_t thread;
-    json_t *id;              /* private copy; immutable */
-    json_t *request;         /* the worker's alone */
+    json_t *id;              /* private copy: only ever read (copied for replies), freed after the join */
+    json_t *raw_b64;         /* the worker's alone */
     const char *locale;
     bool online, dns, registration;
     size_t bytes;
@@ -119,9 +120,20 @@ static bool job_reply(mk_job *j, mk_job_state from, mk_job_state to, const char 
     return may;
 }
 
-static json_t *report_message(json_t *id, const char *stage, json_t *report)
+/* Reply messages carry their own copy of the id: jansson's reference counts are
+ * not meant to be shared between threads, so nothing a reply holds is shared. */
+static json_t *report_message(const mk_job *j, const char *stage, json_t *report)
 {
-    return json_pack("{s:s, s:O?, s:s, s:O}", "type", "report", "id", id, "stage", stage, "report", report);
+    return json_pack("{s:s, s:o?, s:s, s:O}", "type", "report", "id", json_deep_copy(j->id), "stage", stage,
+                     "report", report);
+}
+
+static json_t *error_message(const mk_job *j, const char *code, const char *text)
+{
+    json_t *id = json_deep_copy(j->id);
+    json_t *msg = mk_native_error(id, code, "%s", text);
+    json_decref(id);
+    return msg;
 }
 
 /* Serialises msg and sends it as job j's reply in state from -> to. */
@@ -136,7 +148,7 @@ static bool job_send(mk_job *j, json_t *msg, mk_job_state from, mk_job_state to)
 
 static void job_fail(mk_job *j, mk_job_state from, const char *why)
 {
-    json_t *msg = mk_native_error(j->id, "internal", "%s", why);
+    json_t *msg = error_message(j, "internal", why);
     job_send(j, msg, from, MK_JOB_DONE);
     json_decref(msg);
 }
@@ -160,7 +172,7 @@ static void run_online(mk_job *j, mk_analysis *a)
         job_fail(j, MK_JOB_OFFLINE_SENT, "the final report could not be built");
         return;
     }
-    json_t *msg = report_message(j->id, "final", report);
+    json_t *msg = report_message(j, "final", report);
     job_send(j, msg, MK_JOB_OFFLINE_SENT, MK_JOB_DONE);
     json_decref(msg);
     json_decref(report);
@@ -168,11 +180,10 @@ static void run_online(mk_job *j, mk_analysis *a)
 
 static void run_job(mk_job *j)
 {
-    const char *b64 = json_string_value(json_object_get(j->request, "raw_b64"));
     gsize raw_len = 0;
-    guchar *raw = g_base64_decode(b64, &raw_len);
-    json_decref(j->request);   /* the base64 text can be tens of MiB */
-    j->request = NULL;
+    guchar *raw = g_base64_decode(json_string_value(j->raw_b64), &raw_len);
+    json_decref(j->raw_b64);   /* the base64 text can be tens of MiB */
+    j->raw_b64 = NULL;
     mk_analysis *a = stopped(j) ? NULL : mk_analysis_offline(j->jobs->ctx, (const char *)raw, raw_len);
     g_free(raw);
     if (!a) {
@@ -187,7 +198,7 @@ static void run_job(mk_job *j)
         mk_analysis_free(a);
         return;
     }
-    json_t *msg = report_message(j->id, "offline", report);
+    json_t *msg = report_message(j, "offline", report);
     bool sent = job_send(j, msg, MK_JOB_RUNNING, j->online ? MK_JOB_OFFLINE_SENT : MK_JOB_DONE);
     json_decref(msg);
     if (sent && j->online) {
@@ -231,12 +242,14 @@ static void answer_late(mk_native_jobs *jobs, mk_job *j)
     json_t *msg;
     if (was == MK_JOB_OFFLINE_SENT && j->offline_report) {
         fprintf(stderr, "mekiki: native: look-ups past the deadline; the offline report stands as final\n");
-        msg = report_message(j->id, "final", j->offline_report);
+        msg = report_message(j, "final", j->offline_report);
         json_decref(j->offline_report);   /* msg holds it now; only this thread touches it */
         j->offline_report = NULL;
     } else {
-        msg = mk_native_error(j->id, "deadline", "the analysis did not finish within %d ms; "
-                              "the host goes on serving other messages", j->deadline_ms);
+        char *text = mk_xasprintf("the analysis did not finish within %d ms; the host goes on serving "
+                                  "other messages", j->deadline_ms);
+        msg = error_message(j, "deadline", text);
+        free(text);
     }
     pthread_mutex_unlock(&jobs->lock);
     mk_native_send(jobs->out, msg);   /* j is DONE: no worker reply can come before or after */
@@ -305,7 +318,7 @@ mk_native_jobs *mk_native_jobs_new(mk_context *ctx, mk_native_out *out)
 static void job_free(mk_job *j)
 {
     json_decref(j->id);
-    json_decref(j->request);
+    json_decref(j->raw_b64);
     json_decref(j->offline_report);
     free(j);
 }
@@ -328,7 +341,7 @@ void mk_native_jobs_start(mk_native_jobs *jobs, const mk_native_job_spec *spec)
     bool busy = n >= MK_NATIVE_MAX_JOBS || (n > 0 && bytes + spec->message_bytes > MK_NATIVE_MAX_JOB_BYTES);
     pthread_mutex_unlock(&jobs->lock);
     if (busy) {
-        json_decref(spec->request);
+        json_decref(spec->raw_b64);
         mk_native_send_error(jobs->out, spec->id, "busy",
                              "%zu messages (%zu bytes) are being analysed; the host takes at most %d "
                              "(%u bytes) at once: ask again when one has been answered",
@@ -338,7 +351,7 @@ void mk_native_jobs_start(mk_native_jobs *jobs, const mk_native_job_spec *spec)
     mk_job *j = mk_xcalloc(1, sizeof *j);
     j->jobs = jobs;
     j->id = json_deep_copy(spec->id);
-    j->request = spec->request;
+    j->raw_b64 = spec->raw_b64;
     j->locale = spec->locale;
     j->online = spec->online;
     j->dns = spec->dns;
@@ -364,7 +377,9 @@ void mk_native_jobs_start(mk_native_jobs *jobs, const mk_native_job_spec *spec)
     pthread_cond_broadcast(&jobs->changed);
     pthread_mutex_unlock(&jobs->lock);
     if (!started) {
-        mk_native_send_error(jobs->out, j->id, "internal", "no thread could be started for the analysis");
+        json_t *msg = error_message(j, "internal", "no thread could be started for the analysis");
+        mk_native_send(jobs->out, msg);
+        json_decref(msg);
         job_free(j);
     }
 }

@@ -36,7 +36,7 @@ typedef struct mk_native_jobs mk_native_jobs;
 /* What one analyze request asks for; the reader has validated every field. */
 typedef struct mk_native_job_spec {
     json_t *id;          /* string or integer; copied */
-    json_t *request;     /* the parsed request; the job takes this reference */
+    json_t *raw_b64;     /* the message's base64 string: the job takes the only reference */
     const char *locale;  /* "ja" / "en" (static or the context's) */
     bool online;
     bool dns, registration;   /* the kinds of look-up the user allows */

@@ -20,9 +20,12 @@
  * online_facts.c reads the facts from that object. Answers come from the
  * SQLite cache when fresh, which is reported per look-up as "cached".
  *
- * Privacy: targets come from the plan only after they pass
- * mk_ip_is_private() / a public-suffix test, so nothing internal from a
- * message is ever sent out; only servers named in the options may be local.
+ * Privacy: every name and address asked about or connected to - planned,
+ * followed up from an answer, a WHOIS server or an RDAP redirect - passes
+ * mk_contact_check() first (contact.h), so nothing internal from a message
+ * or a hostile answer is ever sent out: no special-use name (.local,
+ * .internal, .home.arpa, ...) and no internal address, however spelled.
+ * Only servers named in the options may be local.
  * The phishing pages themselves are never fetched.
  */
 #include "lookups.h"
@@ -33,6 +36,7 @@
 
 #include "cache.h"
 #include "catalog.h"
+#include "contact.h"
 #include "dns.h"
 #include "domain.h"
 #include "privacy.h"
@@ -239,14 +243,29 @@ static void on_dns(void *arg, json_t *result, double ms)
     complete(arg, result, ms);
 }
 
+/* Lists a question that mk_contact_check() refused, and why, instead of asking it. */
+static void refuse(engine *e, const char *kind, const char *type, const char *target, mk_lookup_purpose purpose,
+                   mk_contact why)
+{
+    fprintf(stderr, "mekiki: not asking %s %s about %s: %s\n", kind, type, target, mk_contact_name(why));
+    size_t i = add_lookup(e, kind, type, target, "", purpose);
+    set_lookup(e, i, MK_LOOKUP_SKIPPED, 0);
+}
+
 static void ask_dns(engine *e, const char *name, mk_dns_type type, mk_lookup_purpose purpose)
 {
     const char *tname = mk_dns_type_name(type);
     char *key = make_key("dns", tname, name);
     bool mine = claim(e, key);
     free(key);
-    if (!mine || (purpose != MK_PURPOSE_RESOLVER_CHECK &&
-                  answer_from_cache(e, "dns", tname, name, mk_dns_server(e->dns), purpose)))
+    if (!mine)
+        return;
+    mk_contact why = mk_contact_check(name);   /* a PTR's target is the address itself */
+    if (why != MK_CONTACT_ALLOWED) {
+        refuse(e, "dns", tname, name, purpose, why);
+        return;
+    }
+    if (purpose != MK_PURPOSE_RESOLVER_CHECK && answer_from_cache(e, "dns", tname, name, mk_dns_server(e->dns), purpose))
         return;
     if (!e->dns) {
         size_t i = add_lookup(e, "dns", tname, name, "", purpose);
@@ -278,7 +297,7 @@ static void connect_whois(engine *e, whois_wait *w, const char *ip)
     query_ctx *q = new_ctx(e, "whois", strcmp(w->kind, "whois-ref") == 0 ? "referral" : "domain", w->target, server,
                            MK_PURPOSE_REGISTRATION);
     free(server);
-    if (!w->explicit_server && mk_ip_is_private(ip)) {
+    if (!w->explicit_server && !mk_contact_allowed(ip)) {
         set_lookup(e, q->lookup, MK_LOOKUP_SKIPPED, 0);   /* a public server name must not lead inside */
         free_ctx(q);
         return;
@@ -319,6 +338,11 @@ static void ask_whois(engine *e, const char *kind, const char *target, const cha
     free(key);
     if (!mine)
         return;
+    mk_contact why = explicit_server ? MK_CONTACT_ALLOWED : mk_contact_check(host);
+    if (why != MK_CONTACT_ALLOWED) {   /* a referral from a hostile server must not lead inside */
+        refuse(e, "whois", type, target, MK_PURPOSE_REGISTRATION, why);
+        return;
+    }
     char *server = mk_xasprintf("%s:%d", host, port);
     bool cached = answer_from_cache(e, "whois", type, target, server, MK_PURPOSE_REGISTRATION);
     free(server);
@@ -552,10 +576,10 @@ static void judge_resolver(engine *e)
 
 /* ---- planning ------------------------------------------------------------ */
 
-/* A name we may ask about: a public registrable domain (never "localhost", "corp", an IP). */
+/* A name we may ask about: a public registrable domain (never "localhost", "x.corp", an IP). */
 static char *public_name(const char *host)
 {
-    if (!host || !host[0] || mk_ip_is_literal(host))
+    if (!host || !host[0] || mk_ip_is_literal(host) || !mk_contact_allowed(host))
         return NULL;
     char *ascii = mk_domain_to_ascii(host);
     char *reg = ascii ? mk_domain_registrable(ascii) : NULL;
@@ -623,7 +647,7 @@ static void plan_origin(json_t *plan, const mk_facts *f)
     if (f->hops.origin < 0 || (size_t)f->hops.origin >= f->hops.n)
         return;
     const mk_hop *h = &f->hops.v[f->hops.origin];
-    if (h->ip[0] && mk_ip_is_literal(h->ip) && !mk_ip_is_private(h->ip))
+    if (h->ip[0] && mk_contact_allowed(h->ip) && mk_ip_is_literal(h->ip))
         json_object_set_new(plan, "origin_ip", json_string(h->ip));
     char *name = public_name(h->rdns);
     if (name)
@@ -762,6 +786,8 @@ static void open_services(engine *e, const mk_enrich_options *opt, int budget)
     e->dns = mk_dns_new(opt->dns_server, budget < 2000 ? budget : 2000, &err);
     free(err);
     e->rdap = mk_rdap_new(budget);
+    if (opt->rdap_base && opt->rdap_base[0])
+        mk_rdap_trust(e->rdap, opt->rdap_base);   /* the user's server; redirects away from it are judged */
     e->whois = mk_whois_new();
     if (!opt->no_cache) {
         char *dir = opt->cache_dir ? mk_xstrdup(opt->cache_dir) : mk_cache_default_dir();

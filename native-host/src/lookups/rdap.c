@@ -4,8 +4,21 @@
  * number of registries are asked at once and the caller's loop stays in
  * charge of time. Each handle has a private record with the growing body
  * (refused past MK_RDAP_MAX_BODY), the callback and the start time. Only
- * http and https are allowed, redirects are followed at most three times, and
- * signals are disabled so that a timeout cannot interrupt the host.
+ * http and https are allowed, and signals are disabled so that a timeout
+ * cannot interrupt the host.
+ *
+ * Where a transfer may go: a registry's answer is hostile too, and a 302 to
+ * http://127.0.0.2:8080/... or http://[::ffff:10.0.0.1]/ would make the host
+ * send a GET with an attacker's path inside the user's network. So curl
+ * follows no redirect itself: each Location is judged by mk_contact_check()
+ * before it is followed (at most three times), and every address curl is
+ * about to connect to - also for names that resolve inside, or URLs from the
+ * bootstrap file - is judged again in the open-socket callback. The one
+ * exception is the server the user configured (--rdap-base): its origin
+ * (scheme, host, port) is trusted wherever it is, redirects to that same
+ * origin included; a redirect away from it is judged like any other. When
+ * the environment names a proxy, curl connects to the proxy (the user's
+ * choice) and the URL checks alone apply.
  *
  * Parsing: an RDAP domain object lists events (we want "registration"),
  * entities with roles (registrar, registrant, ...) whose contact data is a
@@ -21,7 +34,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
+
+#include "contact.h"
+#include "domain.h"
 #include "util.h"
+
+#define MK_RDAP_MAX_REDIRECTS 3
 
 typedef struct rdap_transfer rdap_transfer;
 
@@ -30,13 +55,18 @@ struct mk_rdap {
     size_t pending;
     int timeout_ms;
     rdap_transfer *head;   /* every unfinished transfer, so that cancel can reach them */
+    char *trusted_origin;  /* "scheme://host:port" of the user's server, or NULL */
+    bool via_proxy;        /* the environment names a proxy: curl connects to it, not to the registry */
 };
 
 struct rdap_transfer {
     rdap_transfer *prev, *next;
+    mk_rdap *owner;
     CURL *easy;
     mk_strbuf body;
     int too_big;
+    int redirects;
+    bool trusted;          /* the URL is on the user's configured server */
     mk_rdap_cb cb;
     void *arg;
     double started;
@@ -58,7 +88,90 @@ mk_rdap *mk_rdap_new(int timeout_ms)
     mk_rdap *r = mk_xcalloc(1, sizeof *r);
     r->multi = curl_multi_init();
     r->timeout_ms = timeout_ms > 0 ? timeout_ms : 3000;
+    static const char *const proxy_vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                                             "all_proxy", "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof proxy_vars / sizeof proxy_vars[0]; i++) {
+        const char *v = getenv(proxy_vars[i]);
+        if (v && v[0])
+            r->via_proxy = true;
+    }
     return r;
+}
+
+/* ---- where a transfer may go ------------------------------------------------ */
+
+/* "scheme://host:port" of url, lower-case, default port filled in; *host gets the
+ * host as curl will use it (numeric IPv4 spellings normalised). NULL when unparsable. */
+static char *origin_of(const char *url, char **host)
+{
+    *host = NULL;
+    CURLU *u = curl_url();
+    char *scheme = NULL, *h = NULL, *port = NULL, *origin = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        origin = mk_xasprintf("%s://%s:%s", scheme, h, port);
+        for (char *p = origin; *p; p++)
+            *p = (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+        *host = mk_xstrdup(h);
+    }
+    curl_free(scheme);
+    curl_free(h);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return origin;
+}
+
+void mk_rdap_trust(mk_rdap *r, const char *base_url)
+{
+    char *host = NULL;
+    free(r->trusted_origin);
+    r->trusted_origin = origin_of(base_url, &host);
+    free(host);
+}
+
+/* May url be fetched? Sets *trusted when it is on the user's own server. A
+ * host name is judged here, before curl resolves it (resolving alone would
+ * leak it); an address is judged where curl connects to it, open_checked(),
+ * which also sees what names resolve to - unless a proxy does the connecting. */
+static mk_contact judge_url(const mk_rdap *r, const char *url, bool *trusted)
+{
+    char *host = NULL;
+    char *origin = origin_of(url, &host);
+    *trusted = origin && r->trusted_origin && strcmp(origin, r->trusted_origin) == 0;
+    mk_contact verdict = MK_CONTACT_ALLOWED;
+    if (!origin)
+        verdict = MK_CONTACT_NOT_A_NAME;
+    else if (!*trusted && (r->via_proxy || !mk_ip_is_literal(host)))
+        verdict = mk_contact_check(host);
+    free(origin);
+    free(host);
+    return verdict;
+}
+
+/* curl's open-socket callback: the last word on every address a transfer connects to. */
+static curl_socket_t open_checked(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    rdap_transfer *t = clientp;
+    if (!t->trusted && !t->owner->via_proxy) {
+        unsigned char bytes[16] = {[10] = 0xff, [11] = 0xff};
+        bool known = false;
+        if (a->family == AF_INET && a->addrlen >= sizeof(struct sockaddr_in)) {
+            memcpy(bytes + 12, &((const struct sockaddr_in *)(const void *)&a->addr)->sin_addr, 4);
+            known = true;
+        } else if (a->family == AF_INET6 && a->addrlen >= sizeof(struct sockaddr_in6)) {
+            memcpy(bytes, &((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr, 16);
+            known = true;
+        }
+        mk_address_scope scope = known ? mk_address_scope_of_bytes(bytes) : MK_SCOPE_NOT_ADDRESS;
+        if (scope != MK_SCOPE_PUBLIC) {
+            fprintf(stderr, "mekiki: rdap: refusing to connect to a %s address\n", mk_address_scope_name(scope));
+            return CURL_SOCKET_BAD;
+        }
+    }
+    (void)purpose;
+    return socket(a->family, a->socktype, a->protocol);
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
@@ -92,16 +205,18 @@ static void finish(mk_rdap *r, rdap_transfer *t, long status, const char *error)
 void mk_rdap_fetch(mk_rdap *r, const char *url, mk_rdap_cb cb, void *arg)
 {
     rdap_transfer *t = mk_xcalloc(1, sizeof *t);
+    t->owner = r;
     t->cb = cb;
     t->arg = arg;
     t->started = mk_now_ms();
     t->easy = curl_easy_init();
     CURL *e = t->easy;
+    mk_contact verdict = judge_url(r, url, &t->trusted);
     curl_easy_setopt(e, CURLOPT_URL, url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);   /* redirects are judged, then followed by hand */
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "mekiki/" MK_VERSION);
@@ -114,8 +229,33 @@ void mk_rdap_fetch(mk_rdap *r, const char *url, mk_rdap_cb cb, void *arg)
         r->head->prev = t;
     r->head = t;
     r->pending++;
-    if (curl_multi_add_handle(r->multi, e) != CURLM_OK)
+    if (verdict != MK_CONTACT_ALLOWED) {
+        fprintf(stderr, "mekiki: rdap: not fetching %s: %s\n", url, mk_contact_name(verdict));
         finish(r, t, 0, "error");
+    } else if (curl_multi_add_handle(r->multi, e) != CURLM_OK) {
+        finish(r, t, 0, "error");
+    }
+}
+
+/* Follows a redirect to location when it may be followed; false when it is refused. */
+static bool follow(mk_rdap *r, rdap_transfer *t, const char *location)
+{
+    bool trusted = false;
+    mk_contact verdict = judge_url(r, location, &trusted);
+    if (verdict != MK_CONTACT_ALLOWED || t->redirects >= MK_RDAP_MAX_REDIRECTS) {
+        fprintf(stderr, "mekiki: rdap: not following a redirect to %s: %s\n", location,
+                verdict != MK_CONTACT_ALLOWED ? mk_contact_name(verdict) : "too many redirects");
+        return false;
+    }
+    char *url = mk_xstrdup(location);   /* location belongs to the handle */
+    curl_multi_remove_handle(r->multi, t->easy);
+    mk_strbuf_free(&t->body);
+    t->too_big = 0;
+    t->redirects++;
+    t->trusted = trusted;
+    curl_easy_setopt(t->easy, CURLOPT_URL, url);
+    free(url);
+    return curl_multi_add_handle(r->multi, t->easy) == CURLM_OK;
 }
 
 size_t mk_rdap_pending(const mk_rdap *r)
@@ -142,6 +282,13 @@ void mk_rdap_perform(mk_rdap *r)
         long status = 0;
         curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
         CURLcode rc = m->data.result;
+        char *location = NULL;
+        if (rc == CURLE_OK && status >= 300 && status < 400 &&
+            curl_easy_getinfo(m->easy_handle, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location) {
+            if (!follow(r, t, location))
+                finish(r, t, 0, "error");
+            continue;
+        }
         const char *err = NULL;
         if (rc == CURLE_OPERATION_TIMEDOUT)
             err = "timeout";
@@ -163,6 +310,7 @@ void mk_rdap_free(mk_rdap *r)
         return;
     mk_rdap_cancel(r);
     curl_multi_cleanup(r->multi);
+    free(r->trusted_origin);
     free(r);
 }
 

@@ -31,6 +31,10 @@ typedef struct mk_rdap mk_rdap;
 mk_rdap *mk_rdap_new(int timeout_ms);
 void mk_rdap_free(mk_rdap *rdap);   /* pending callbacks are called with "timeout" */
 
+/* The user's own server (--rdap-base): its origin may be reached wherever it
+ * is, even on loopback; every other URL, redirect and address is judged by
+ * mk_contact_check() (see rdap.c). */
+void mk_rdap_trust(mk_rdap *rdap, const char *base_url);
 void mk_rdap_fetch(mk_rdap *rdap, const char *url, mk_rdap_cb cb, void *arg);
 size_t mk_rdap_pending(const mk_rdap *rdap);
 CURLM *mk_rdap_multi(mk_rdap *rdap);   /* for curl_multi_wait() in the owner's loop */

@@ -21,9 +21,8 @@
  *
  * IP literals appear in mail in several spellings ("[1.2.3.4]",
  * "IPv6:2001:db8::1", "[IPv6:::1]"); mk_ip_normalise() strips those wrappers
- * before inet_pton does the real parsing. Private ranges are checked on the
- * binary address, with IPv4-mapped IPv6 addresses judged as the IPv4 address
- * they carry.
+ * before inet_pton does the real parsing. Which addresses are internal is
+ * decided in one place, contact.c, on the binary address.
  */
 #define _GNU_SOURCE
 #include "domain.h"
@@ -37,6 +36,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "contact.h"
 #include "util.h"
 
 /* DNS limits (RFC 1035): a name is at most 253 characters without the final
@@ -115,59 +115,16 @@ bool mk_ip_is_literal(const char *s)
     return mk_ip_parse(s, addr);
 }
 
-/* True when the first `bits` bits of addr equal those of prefix. */
-static bool mk_ip_in_prefix(const unsigned char *addr, const unsigned char *prefix, unsigned bits)
+bool mk_ip_to_bytes(const char *s, unsigned char addr[16])
 {
-    unsigned full = bits / 8, rest = bits % 8;
-    if (memcmp(addr, prefix, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    unsigned char mask = (unsigned char)(0xff << (8 - rest));
-    return (addr[full] & mask) == (prefix[full] & mask);
+    return mk_ip_parse(s, addr);
 }
 
-static bool mk_ipv4_is_private(const unsigned char a[4])
-{
-    static const struct { unsigned char net[4]; unsigned bits; } ranges[] = {
-        {{0, 0, 0, 0}, 8},        /* "this network" */
-        {{10, 0, 0, 0}, 8},       /* RFC 1918 */
-        {{100, 64, 0, 0}, 10},    /* carrier-grade NAT */
-        {{127, 0, 0, 0}, 8},      /* loopback */
-        {{169, 254, 0, 0}, 16},   /* link-local */
-        {{172, 16, 0, 0}, 12},    /* RFC 1918 */
-        {{192, 0, 2, 0}, 24},     /* TEST-NET-1 */
-        {{192, 168, 0, 0}, 16},   /* RFC 1918 */
-        {{198, 51, 100, 0}, 24},  /* TEST-NET-2 */
-        {{203, 0, 113, 0}, 24},   /* TEST-NET-3 */
-    };
-    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
-        if (mk_ip_in_prefix(a, ranges[i].net, ranges[i].bits))
-            return true;
-    return false;
-}
-
-static bool mk_ipv6_is_private(const unsigned char a[16])
-{
-    static const unsigned char zero[16] = {0};
-    static const unsigned char loopback[16] = {[15] = 1};
-    static const unsigned char ula[16] = {0xfc};
-    static const unsigned char link_local[16] = {0xfe, 0x80};
-    static const unsigned char documentation[16] = {0x20, 0x01, 0x0d, 0xb8};
-    return memcmp(a, zero, 16) == 0 || memcmp(a, loopback, 16) == 0 ||
-           mk_ip_in_prefix(a, ula, 7) || mk_ip_in_prefix(a, link_local, 10) ||
-           mk_ip_in_prefix(a, documentation, 32);
-}
-
+/* The ranges are contact.c's: one rule for "internal" everywhere. */
 bool mk_ip_is_private(const char *ip)
 {
-    static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
-    unsigned char addr[16];
-    if (!mk_ip_parse(ip, addr))
-        return false;
-    if (memcmp(addr, mapped, 12) == 0)
-        return mk_ipv4_is_private(addr + 12);
-    return mk_ipv6_is_private(addr);
+    mk_address_scope scope = mk_address_scope_of(ip);
+    return scope != MK_SCOPE_PUBLIC && scope != MK_SCOPE_NOT_ADDRESS;
 }
 
 /* ---- host names --------------------------------------------------------------- */

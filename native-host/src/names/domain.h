@@ -28,7 +28,10 @@ bool mk_domain_within(const char *host, const char *domain);
 
 /* IP literals: "1.2.3.4", "2001:db8::1", "[1.2.3.4]", "IPv6:2001:db8::1". */
 bool mk_ip_is_literal(const char *s);
-/* Loopback, RFC 1918, CGNAT, link-local, ULA, unspecified, documentation ranges. */
+/* The 16-byte form of an IP literal (IPv4 as ::ffff:a.b.c.d); false when s is not one. */
+bool mk_ip_to_bytes(const char *s, unsigned char addr[16]);
+/* An IP literal that is not global unicast: loopback, RFC 1918, CGNAT, link-local,
+ * ULA, multicast, documentation, reserved, and IPv6 forms of those (see contact.h). */
 bool mk_ip_is_private(const char *ip);
 /* True when ip lies in the network "ADDR[/LEN]" (same family). */
 bool mk_ip_in_network(const char *ip, const char *network);

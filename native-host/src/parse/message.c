@@ -66,9 +66,34 @@ static void init_library_once(void)
     g_mime_parser_options_set_address_compliance_mode(parser_options, GMIME_RFC_COMPLIANCE_LOOSE);
 }
 
+/* GObject initialises a class when its first instance is made, writing the
+ * type system's tables; the native host parses messages on several threads at
+ * once, so every class a parse can meet is initialised here, once, by parsing
+ * a small message holding each kind of part. */
+static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+static void read_bodies(mk_message *msg, const mk_strbuf *mime_head, const char *body, size_t len);
+
+static void init_classes_once(void)
+{
+    static const char head[] = "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n";
+    static const char body[] = "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nx\r\n"
+                               "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>x</p>\r\n"
+                               "--b\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n"
+                               "Subject: x\r\n\r\nx\r\n"
+                               "--b\r\nContent-Type: application/octet-stream; name=x.bin\r\n"
+                               "Content-Transfer-Encoding: base64\r\n\r\neA==\r\n--b--\r\n";
+    mk_strbuf mime_head = {0};
+    mk_strbuf_append(&mime_head, head, sizeof head - 1);
+    mk_message *msg = mk_xcalloc(1, sizeof *msg);
+    read_bodies(msg, &mime_head, body, sizeof body - 1);
+    mk_message_free(msg);
+    mk_strbuf_free(&mime_head);
+}
+
 void mk_message_library_init(void)
 {
     pthread_once(&library_once, init_library_once);
+    pthread_once(&classes_once, init_classes_once);
 }
 
 /* ---- the header block ---------------------------------------------------- */

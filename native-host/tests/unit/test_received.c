@@ -157,9 +157,9 @@ static const parse_case parse_cases[] = {
      "14:41:38 -0000",
      true, "maya.dyndns.org", "unknown", "207.61.5.143", "smtp1.superb.net", "SMTP", "", "",
      "2002-10-03T14:41:38+00:00"},
-    {"from x.example.org (HELO y.example.org) (z@198.18.0.7) by mail.example.net with SMTP; 3 Oct 2002 "
+    {"from x.example.org (HELO y.example.org) (z@45.33.0.7) by mail.example.net with SMTP; 3 Oct 2002 "
      "14:41:38 -0000",
-     true, "y.example.org", "x.example.org", "198.18.0.7", "mail.example.net", "SMTP", "", "", NULL},
+     true, "y.example.org", "x.example.org", "45.33.0.7", "mail.example.net", "SMTP", "", "", NULL},
     {"from deepeddy.vircio.com (@[10.1.2.1]) (envelope-sender <cwg-exmh@DeepEddy.Com>) by "
      "austin-jump.vircio.com (qmail-ldap-1.03) with SMTP for <exmh-users@redhat.com>; 20 Sep 2002 "
      "18:57:03 -0000",
@@ -388,10 +388,10 @@ static const chain_case chain_cases[] = {
      {"R:from relay.corp.example.com (relay.corp.example.com [10.0.0.5]) by mx.example.com (Postfix) with "
       "ESMTP id E2",
       "R:from gw (unknown [192.168.1.20]) by relay.corp.example.com (Postfix) with ESMTP id E1",
-      "R:from attacker.example.net (attacker.example.net [198.18.5.5]) by gw.example.com (Postfix) with "
+      "R:from attacker.example.net (attacker.example.net [45.33.5.5]) by gw.example.com (Postfix) with "
       "ESMTP id E0",
       "R:from example.com (mx.example.com [10.9.9.9]) by attacker.example.net with SMTP id forged"},
-     1, "198.18.5.5", "attacker.example.net", "attacker.example.net", 3, false},
+     1, "45.33.5.5", "attacker.example.net", "attacker.example.net", 3, false},
     {"forged HELO claiming the recipient's domain",
      {"R:from mx.example.jp (unknown [45.1.2.3]) by mx.example.jp (Postfix) with ESMTP id F0"},
      0, "45.1.2.3", "unknown", "mx.example.jp", 1, false},
@@ -450,10 +450,10 @@ static void test_order_and_delays(void **state)
 {
     (void)state;
     const char *lines[] = {
-        "R:from b.example.net (b.example.net [198.18.0.2]) by c.example.org with ESMTP id 3; Sat, 25 Jan 2025 10:00:10 +0000",
+        "R:from b.example.net (b.example.net [45.33.0.2]) by c.example.org with ESMTP id 3; Sat, 25 Jan 2025 10:00:10 +0000",
         "Subject: hello",
-        "R:from a.example.net (a.example.net [198.18.0.1]) by b.example.net with ESMTP id 2; Sat, 25 Jan 2025 19:00:00 +0900",
-        "R:from x (x [198.18.0.9]) by a.example.net with ESMTP id 1; Sat, 25 Jan 2025 10:05:00 +0000",
+        "R:from a.example.net (a.example.net [45.33.0.1]) by b.example.net with ESMTP id 2; Sat, 25 Jan 2025 19:00:00 +0900",
+        "R:from x (x [45.33.0.9]) by a.example.net with ESMTP id 1; Sat, 25 Jan 2025 10:05:00 +0000",
         "R:from y by x with SMTP id 0; garbage date",
     };
     mk_message *msg = make_message(lines, 5);
