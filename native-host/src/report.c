@@ -32,7 +32,8 @@ static json_t *jstr(const char *s)
 
 static json_t *party_json(const mk_party *p)
 {
-    if (!p->addr || !*p->addr->address)
+    /* A name without an address ("MAILER DAEMON <>") is shown as it stands. */
+    if (!p->addr || (!*p->addr->address && !*p->addr->name))
         return json_null();
     json_t *o = json_object();
     json_object_set_new(o, "name", jstr(p->addr->name));
