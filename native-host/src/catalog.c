@@ -206,6 +206,19 @@ static bool load_shorteners(load_state *st, mk_catalog *cat)
     return ok;
 }
 
+static bool load_rewriters(load_state *st, mk_catalog *cat)
+{
+    json_t *root = load_file(st, "rewriters.json");
+    if (!root)
+        return false;
+    char *error = NULL;
+    bool ok = mk_rewriters_read(json_object_get(root, "rewriters"), &cat->rewriters, &error) ||
+              fail(st, error, NULL);
+    free(error);
+    json_decref(root);
+    return ok;
+}
+
 static bool load_hosting(load_state *st, mk_catalog *cat)
 {
     json_t *root = load_file(st, "hosting.json");
@@ -293,6 +306,7 @@ mk_catalog *mk_catalog_load(const char *dir, char **error)
     cat->dir = mk_xstrdup(dir);
     load_state st = {.dir = dir};
     bool ok = load_brands(&st, cat) && load_phrases(&st, cat) && load_shorteners(&st, cat) &&
+              load_rewriters(&st, cat) &&
               load_hosting(&st, cat) && load_findings(&st, cat) && load_labels(&st, cat);
     if (!ok) {
         if (error)
@@ -336,6 +350,7 @@ void mk_catalog_free(mk_catalog *cat)
     mk_strlist_free(&p->spam_stamps);
     mk_strlist_free(&cat->shorteners);
     mk_strlist_free(&cat->tracking_hosts);
+    mk_rewriters_free(&cat->rewriters);
     mk_strlist_free(&cat->hosting_rdns);
     free(cat->hosting_asns);
     json_decref(cat->findings);

@@ -5,6 +5,7 @@
  *   brands.json     brands: names in every script, official domains, tokens, country, kind
  *   phrases.json    phrase lists per purpose and language (urgency, credentials, ...)
  *   shorteners.json URL shorteners / open redirectors, and click-tracking hosts
+ *   rewriters.json  link rewriters and where each keeps the destination (rewriters.h)
  *   hosting.json    hosting / VPS networks (ASNs and rDNS suffixes)
  *   findings.json   per finding id: severity, points, title and detail in ja/en
  *   labels.json     words of the text report and verdict names, in ja/en
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rewriters.h"
 #include "util.h"
 
 typedef struct mk_brand {
@@ -54,6 +56,7 @@ typedef struct mk_catalog {
     mk_phrases phrases;
     mk_strlist shorteners;          /* registrable domains or hosts of shorteners / open redirectors */
     mk_strlist tracking_hosts;      /* hosts/domains of e-mail click-tracking services */
+    mk_rewriters rewriters;         /* link rewriters whose destination can be read (rewriters.h) */
     long *hosting_asns;             /* ASNs of hosting / VPS networks */
     size_t n_hosting_asns;
     mk_strlist hosting_rdns;        /* rDNS suffixes of hosting / VPS networks */

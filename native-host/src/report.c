@@ -197,6 +197,9 @@ static json_t *links_json(const mk_facts *f, const mk_findings *fs)
         json_object_set_new(o, "host_unicode", jstr(l->url.host_unicode));
         json_object_set_new(o, "registrable_domain", jstr(l->url.regdom));
         json_object_set_new(o, "source", json_string(link_source_name(l->source)));
+        if (l->wrapper_host)
+            json_object_set_new(o, "wrapped_by", json_pack("{s:s, s:s}", "service", l->wrapper_name,
+                                                           "host", l->wrapper_host));
         json_object_set_new(o, "findings", json_array());
         json_array_append_new(arr, o);
     }
