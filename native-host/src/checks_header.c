@@ -133,10 +133,24 @@ static void check_display_name_admin(const mk_facts *f, const mk_catalog *cat, m
     mk_findings_add(out, "display_name_impersonates_admin", ev);
 }
 
+/* Replies to a different free-mail domain of the same provider (From outlook.com,
+ * Reply-To hotmail.com) go to a different person: the provider is one, its
+ * customers are many. Only a mailbox itself counts (the provider's own services,
+ * groups.msn.com, are the provider); bounces and Message-IDs may name either. */
+static bool replies_elsewhere(const mk_catalog *cat, const char *from_regdom, const mk_party *reply)
+{
+    const char *domain = reply->addr->domain;
+    return strcmp(from_regdom, reply->regdom) != 0 && strcmp(domain, reply->regdom) == 0 &&
+           (mk_catalog_is_mailbox_domain(cat, from_regdom) || mk_catalog_is_mailbox_domain(cat, domain));
+}
+
 static void check_party_mismatch(const mk_facts *f, const mk_catalog *cat, const mk_party *p,
                                  const char *id, mk_findings *out)
 {
-    if (!*p->regdom || !*f->from.regdom || mk_org_same(cat, f->from.regdom, p->regdom))
+    if (!*p->regdom || !*f->from.regdom)
+        return;
+    bool reply = p == &f->reply_to;
+    if (mk_org_same(cat, f->from.regdom, p->regdom) && !(reply && replies_elsewhere(cat, f->from.regdom, p)))
         return;
     if (mk_is_list_domain(f->msg, p->regdom))
         return;
