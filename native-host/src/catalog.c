@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "domain.h"
 #include "lookalike_index.h"
 #include "textnorm.h"
 
@@ -139,6 +140,16 @@ static bool read_brand(load_state *st, json_t *b, mk_brand *out)
         return false;
     if (out->domains.n == 0)
         return fail(st, "brand has no official domain", id);
+    /* An official domain is compared with registrable domains, so a public suffix
+     * (myshopify.com) or a host below the registrable domain could never match. */
+    for (size_t i = 0; i < out->domains.n; i++) {
+        char *reg = mk_domain_registrable(out->domains.v[i]);
+        bool registrable = reg && strcmp(reg, out->domains.v[i]) == 0;
+        free(reg);
+        if (!registrable)
+            return fail(st, "official domain is not a registrable domain (list it under customer_zones or "
+                            "mailbox_domains)", out->domains.v[i]);
+    }
     /* The display names are names users see too. */
     const char *shown[2] = {ja, en};
     for (int i = 0; i < 2; i++) {
@@ -421,10 +432,18 @@ static bool within_zone(const char *host, const char *zone)
     return lh == lz || host[lh - lz - 1] == '.';
 }
 
-bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *regdom)
+static bool within_any(const char *host, const mk_strlist *zones)
 {
-    for (size_t i = 0; regdom && *regdom && i < cat->n_brands; i++)
-        if (mk_strlist_contains(&cat->brands[i].mailbox_domains, regdom))
+    for (size_t j = 0; host && *host && j < zones->n; j++)
+        if (within_zone(host, zones->v[j]))
+            return true;
+    return false;
+}
+
+bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *domain)
+{
+    for (size_t i = 0; i < cat->n_brands; i++)
+        if (within_any(domain, &cat->brands[i].mailbox_domains))
             return true;
     return false;
 }
@@ -438,6 +457,12 @@ bool mk_catalog_is_customer_host(const mk_catalog *cat, const char *host)
             if (within_zone(host, cat->brands[i].customer_zones.v[j]))
                 return true;
     return false;
+}
+
+bool mk_brand_speaks_for(const mk_brand *b, const char *host, const char *regdom)
+{
+    return b && regdom && *regdom && mk_strlist_contains(&b->domains, regdom) &&
+           !within_any(host, &b->mailbox_domains) && !within_any(host, &b->customer_zones);
 }
 
 int mk_catalog_points(const mk_catalog *cat, const char *id)

@@ -79,10 +79,15 @@ const char *mk_catalog_default_dir(void);
 const mk_brand *mk_catalog_brand_by_id(const mk_catalog *cat, const char *id);
 /* The brand whose official domains contain regdom (lower-case ASCII), or NULL. */
 const mk_brand *mk_catalog_brand_owning(const mk_catalog *cat, const char *regdom);
-/* True when regdom is a brand's customer mailbox domain (free-mail, ISP). */
-bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *regdom);
+/* True when domain (an address's domain) is, or is under, a brand's customer
+ * mailbox domain (free-mail, ISP: gmail.com, i.softbank.jp). */
+bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *domain);
 /* True when host is a brand's official domain but lies in one of its customer zones. */
 bool mk_catalog_is_customer_host(const mk_catalog *cat, const char *host);
+/* Who may speak for brand b: a host of its official domains (regdom is host's
+ * registrable domain) that is neither a customer mailbox domain (gmail.com) nor
+ * inside one of its customer zones (contoso.onmicrosoft.com, x-my.sharepoint.com). */
+bool mk_brand_speaks_for(const mk_brand *b, const char *host, const char *regdom);
 
 /* Points for a finding id (0 when unknown); severity string or "low". */
 int mk_catalog_points(const mk_catalog *cat, const char *id);

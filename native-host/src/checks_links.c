@@ -57,11 +57,12 @@ static const char *from_regdom(const mk_facts *f)
     return f->from.regdom ? f->from.regdom : "";
 }
 
-/* The brand that owns the From domain, if any. */
+/* The brand the From address speaks for, if any (not its customers' mailboxes or tenants). */
 static const mk_brand *sender_brand(const mk_facts *f, const mk_catalog *cat)
 {
     const char *r = from_regdom(f);
-    return *r ? mk_catalog_brand_owning(cat, r) : NULL;
+    const mk_brand *b = *r ? mk_catalog_brand_owning(cat, r) : NULL;
+    return mk_brand_speaks_for(b, f->from.addr ? f->from.addr->domain : r, r) ? b : NULL;
 }
 
 static bool sender_is(const mk_facts *f, const mk_catalog *cat, const mk_brand *b)
@@ -190,8 +191,9 @@ static void check_brand_mismatch(const mk_facts *f, const mk_catalog *cat, mk_fi
         const mk_url *u = &f->page.links[i].url;
         if (!u->valid || is_tracking(cat, u))
             continue;
-        if (!u->host_is_ip && (mk_strlist_contains(&b->domains, u->regdom) || mk_catalog_brand_owning(cat, u->regdom)))
-            continue;   /* the brand's own site, or another known company's */
+        if (!u->host_is_ip && (mk_brand_speaks_for(b, u->host, u->regdom) ||
+                               (mk_catalog_brand_owning(cat, u->regdom) && !mk_catalog_is_customer_host(cat, u->host))))
+            continue;   /* the brand's own site, or another known company's (not a page its customers publish) */
         json_t *ev = link_evidence(i);
         json_object_set_new(ev, "brand", json_string(b->name_ja));
         json_object_set_new(ev, "brand_id", json_string(b->id));
