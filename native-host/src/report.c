@@ -122,6 +122,8 @@ static json_t *hops_json(const mk_facts *f)
         json_object_set_new(o, "index", json_integer((json_int_t)i));
         json_object_set_new(o, "helo", jstr(h->helo));
         json_object_set_new(o, "rdns", jstr(h->rdns));
+        if (h->rdns_unconfirmed)
+            json_object_set_new(o, "rdns_unconfirmed", json_true());
         json_object_set_new(o, "ip", jstr(h->ip));
         json_object_set_new(o, "by", jstr(h->by));
         json_object_set_new(o, "with", jstr(h->with));
