@@ -200,7 +200,9 @@ static bool load_phrases(load_state *st, mk_catalog *cat)
               read_phrase_set(st, root, "credential", &p->credential) &&
               read_phrase_set(st, root, "generic_salutation", &p->generic_salutation) &&
               read_phrase_set(st, root, "admin_roles", &p->admin_roles) &&
-              read_phrase_set(st, root, "spam_stamps", &p->spam_stamps);
+              read_phrase_set(st, root, "spam_stamps", &p->spam_stamps) &&
+              read_phrase_set(st, root, "reward", &p->reward) &&
+              read_phrase_set(st, root, "claim", &p->claim);
     json_decref(root);
     return ok;
 }
@@ -359,6 +361,8 @@ void mk_catalog_free(mk_catalog *cat)
     mk_strlist_free(&p->generic_salutation);
     mk_strlist_free(&p->admin_roles);
     mk_strlist_free(&p->spam_stamps);
+    mk_strlist_free(&p->reward);
+    mk_strlist_free(&p->claim);
     mk_strlist_free(&cat->shorteners);
     mk_strlist_free(&cat->tracking_hosts);
     mk_rewriters_free(&cat->rewriters);

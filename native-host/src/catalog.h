@@ -47,6 +47,8 @@ typedef struct mk_phrases {
     mk_strlist generic_salutation;  /* "dear customer", "お客様" */
     mk_strlist admin_roles;         /* "webmail admin", "メール管理者" */
     mk_strlist spam_stamps;         /* subject tags added by filters: "[spam]", "[迷惑メール]" */
+    mk_strlist reward;              /* prizes, gifts, payouts: "you have won", "ギフト券", "airdrop" */
+    mk_strlist claim;               /* taking them: "claim your", "受け取り", "resgatar" */
 } mk_phrases;
 
 typedef struct mk_catalog {
