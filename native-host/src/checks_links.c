@@ -119,6 +119,27 @@ static bool same_brand(const mk_catalog *cat, const char *shown, const mk_url *u
     return a && a == b;
 }
 
+/* A click-tracking host (Mailchimp, SendGrid...) stands between the reader and
+ * the sender's own site, so it excuses the mismatch only when the text shows
+ * the sender's organisation; a third party's domain shown through someone's
+ * tracker is the phish. */
+static bool tracked_own_text(const mk_facts *f, const mk_catalog *cat, const mk_link *l, const char *shown)
+{
+    if (!is_tracking(cat, &l->url) || !*from_regdom(f))
+        return false;
+    char *sr = mk_domain_registrable(shown);
+    bool own = sr && mk_org_related(cat, sr, from_regdom(f));
+    free(sr);
+    /* The sender's own page elsewhere: "instagram.com/harborbooks" from harborbooks.com. */
+    size_t label = strcspn(from_regdom(f), ".");
+    if (!own && label >= 4) {
+        char *name = mk_xstrndup(from_regdom(f), label);
+        own = mk_ascii_istr(l->text, name) != NULL;
+        free(name);
+    }
+    return own;
+}
+
 static void check_text_mismatch(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     size_t reported = 0;
@@ -127,7 +148,7 @@ static void check_text_mismatch(const mk_facts *f, const mk_catalog *cat, mk_fin
         if (l->source == MK_LINK_TEXT || l->source == MK_LINK_FORM || !l->url.valid || !l->text[0])
             continue;
         char *shown = mk_url_host_in_text(l->text);
-        if (shown && !shown_matches_target(shown, &l->url) && !is_tracking(cat, &l->url) &&
+        if (shown && !shown_matches_target(shown, &l->url) && !tracked_own_text(f, cat, l, shown) &&
             !own_redirect(f, cat, shown, &l->url) && !same_brand(cat, shown, &l->url)) {
             json_t *ev = link_evidence(i);
             json_object_set_new(ev, "shown", json_string(shown));
