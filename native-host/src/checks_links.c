@@ -417,6 +417,7 @@ void mk_checks_links(const mk_facts *facts, const mk_catalog *cat, mk_findings *
     check_brand_in_url(facts, cat, out);
     check_hosts(facts, cat, out);
     check_form(facts, cat, out);
+    mk_check_prefilled_recipient(facts, out);
     check_attachments(facts, out);
     check_hidden(facts, out);
     check_feed(facts, out);
