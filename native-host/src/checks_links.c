@@ -370,17 +370,45 @@ static void check_form(const mk_facts *f, const mk_catalog *cat, mk_findings *ou
     mk_findings_add(out, "html_form", ev);
 }
 
+/* What an attached page's script does to build a page the mail filter never
+ * saw ("HTML smuggling"): decode a payload, assemble a file, send the browser
+ * elsewhere, post what is typed. Named in the evidence so the reader sees why. */
+static json_t *smuggling_signs(const char *html)
+{
+    static const char *const signs[] = {"atob(", "new Blob", "unescape(", "location.href", "location.replace",
+                                        "window.location", "http-equiv=\"refresh\"", "document.write",
+                                        "XMLHttpRequest", "fetch(", "<form"};
+    json_t *found = json_array();
+    for (size_t i = 0; i < sizeof signs / sizeof *signs; i++)
+        if (mk_ascii_istr(html, signs[i]))
+            json_array_append_new(found, json_string(signs[i]));
+    return found;
+}
+
+/* An SVG is a picture unless it runs script, embeds a page or links out. */
+static bool svg_is_picture(const mk_attachment *a)
+{
+    bool svg = strcmp(a->content_type, "image/svg+xml") == 0 || mk_ascii_ends_with(a->filename, ".svg") ||
+               mk_ascii_ends_with(a->filename, ".svgz");
+    static const char *const active[] = {"<script", "javascript:", "onload", "onerror", "<foreignobject",
+                                         "href=", "<iframe"};
+    for (size_t i = 0; svg && i < sizeof active / sizeof *active; i++)
+        if (mk_ascii_istr(a->html, active[i]))
+            return false;
+    return svg;
+}
+
 static void check_attachments(const mk_facts *f, mk_findings *out)
 {
     if (!f->msg)
         return;
     for (size_t i = 0; i < f->msg->n_attachments; i++) {
         const mk_attachment *a = &f->msg->attachments[i];
-        if (!a->html)
+        if (!a->html || svg_is_picture(a))
             continue;
         mk_findings_add(out, "html_attachment",
-                        json_pack("{s:s, s:s, s:I}", "name", a->filename, "type", a->content_type, "size",
-                                  (json_int_t)a->size));
+                        json_pack("{s:s, s:s, s:I, s:o}", "name", a->filename, "type", a->content_type, "size",
+                                  (json_int_t)a->size, "script", smuggling_signs(a->html)));
     }
 }
 
