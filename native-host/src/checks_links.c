@@ -140,11 +140,32 @@ static bool tracked_own_text(const mk_facts *f, const mk_catalog *cat, const mk_
     return own;
 }
 
+/* A data: or javascript: link whose text shows a web address: the click runs
+ * or opens what the message carries, not the site it names. */
+static bool script_link_shown_as_site(const mk_link *l, size_t i, mk_findings *out)
+{
+    if (!(mk_ascii_istr(l->href, "data:") == l->href || mk_ascii_istr(l->href, "javascript:") == l->href))
+        return false;
+    char *shown = l->text[0] ? mk_url_host_in_text(l->text) : NULL;
+    if (shown) {
+        json_t *ev = link_evidence(i);
+        json_object_set_new(ev, "shown", json_string(shown));
+        json_object_set_new(ev, "actual", json_stringn(l->href, strcspn(l->href, ":") + 1));
+        mk_findings_add(out, "link_text_mismatch", ev);
+    }
+    free(shown);
+    return shown != NULL;
+}
+
 static void check_text_mismatch(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     size_t reported = 0;
     for (size_t i = 0; i < f->page.n_links && reported < MK_PER_CHECK_LINKS; i++) {
         const mk_link *l = &f->page.links[i];
+        if (l->source == MK_LINK_HTML && script_link_shown_as_site(l, i, out)) {
+            reported++;
+            continue;
+        }
         if (l->source == MK_LINK_TEXT || l->source == MK_LINK_FORM || !l->url.valid || !l->text[0])
             continue;
         char *shown = mk_url_host_in_text(l->text);
