@@ -9,26 +9,8 @@
 
 #include "catalog.h"
 #include "rewriters.h"
+#include "shipped_catalog.h"
 #include "url.h"
-
-static mk_catalog *cat;
-
-static int load(void **state)
-{
-    (void)state;
-    char *error = NULL;
-    cat = mk_catalog_load(mk_catalog_default_dir(), &error);
-    if (!cat)
-        fail_msg("catalog: %s", error);
-    return 0;
-}
-
-static int unload(void **state)
-{
-    (void)state;
-    mk_catalog_free(cat);
-    return 0;
-}
 
 /* The destination of href, or NULL; *service names the rewriter. */
 static char *unwrap(const char *href, const char **service)
@@ -114,5 +96,5 @@ int main(void)
         cmocka_unit_test(test_site_redirects),
         cmocka_unit_test(test_lookalikes_left_alone),
     };
-    return cmocka_run_group_tests(tests, load, unload);
+    return cmocka_run_group_tests(tests, load_shipped_catalog, unload_shipped_catalog);
 }
