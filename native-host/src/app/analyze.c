@@ -106,10 +106,16 @@ void mk_context_close(mk_context *ctx)
 
 /* ---- stages -------------------------------------------------------------- */
 
+/* Findings that repeat another filter's judgement rather than evidence in the message. */
+static const char *const upstream_judgements[] = {"upstream_spam_verdict", "spam_stamp"};
+
 static void run_checks(mk_analysis *a)
 {
     mk_findings_free(&a->findings);
     mk_checks_run(&a->facts, a->ctx->catalog, &a->findings);
+    if (a->ctx->opt.own_evidence)
+        for (size_t i = 0; i < sizeof upstream_judgements / sizeof *upstream_judgements; i++)
+            mk_findings_remove(&a->findings, upstream_judgements[i]);
     a->score = mk_score_compute(&a->findings, a->ctx->catalog);
     a->verdict = mk_score_verdict(a->score);
 }

@@ -33,6 +33,9 @@ typedef struct mk_options {
     const char *data_dir;   /* NULL: mk_catalog_default_dir() */
     const char *feed_db;    /* NULL: mk_feed_default_path() */
     int deadline_ms;        /* native mode: a request's offline report is due within this (0: default) */
+    /* Judge on the message's own evidence: the verdicts other filters wrote
+     * (upstream_spam_verdict, spam_stamp) are neither reported nor scored. */
+    bool own_evidence;
 } mk_options;
 
 typedef struct mk_context {

@@ -37,6 +37,7 @@ static const char usage_text[] =
     "       mekiki --version\n"
     "options:\n"
     "  --offline              no network at all (local databases still used)\n"
+    "  --own-evidence         leave other filters' spam verdicts and subject stamps out of the verdict\n"
     "  --dns-server IP[:PORT] --rdap-base URL --whois-server HOST[:PORT]\n"
     "  --geoip-city FILE --geoip-asn FILE --budget-ms N --cache DIR --no-cache\n"
     "  --feed-db FILE --data-dir DIR --locale ja|en --format json|text --jobs N\n"
@@ -44,10 +45,11 @@ static const char usage_text[] =
 
 enum { OPT_OFFLINE = 1000, OPT_DNS, OPT_RDAP, OPT_WHOIS, OPT_CITY, OPT_ASN, OPT_BUDGET, OPT_CACHE,
        OPT_NO_CACHE, OPT_LOCALE, OPT_FORMAT, OPT_JOBS, OPT_FEED, OPT_DATA, OPT_NATIVE, OPT_VERSION,
-       OPT_HELP, OPT_DATA_SOURCE, OPT_STALL };
+       OPT_HELP, OPT_DATA_SOURCE, OPT_STALL, OPT_OWN };
 
 static const struct option long_options[] = {
     {"offline", no_argument, NULL, OPT_OFFLINE},
+    {"own-evidence", no_argument, NULL, OPT_OWN},
     {"dns-server", required_argument, NULL, OPT_DNS},
     {"rdap-base", required_argument, NULL, OPT_RDAP},
     {"whois-server", required_argument, NULL, OPT_WHOIS},
@@ -99,6 +101,8 @@ static void options_from_env(cli *c)
 {
     const char *off = env_or_null("MEKIKI_OFFLINE");
     c->opt.offline = off && strcmp(off, "0") != 0;
+    const char *own = env_or_null("MEKIKI_OWN_EVIDENCE");
+    c->opt.own_evidence = own && strcmp(own, "0") != 0;
     c->opt.dns_server = env_or_null("MEKIKI_DNS_SERVER");
     c->opt.rdap_base = env_or_null("MEKIKI_RDAP_BASE");
     c->opt.whois_server = env_or_null("MEKIKI_WHOIS_SERVER");
@@ -120,6 +124,7 @@ static int parse_options(cli *c, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "j:", long_options, NULL)) != -1) {
         switch (ch) {
         case OPT_OFFLINE: c->opt.offline = true; break;
+        case OPT_OWN: c->opt.own_evidence = true; break;
         case OPT_DNS: c->opt.dns_server = optarg; break;
         case OPT_RDAP: c->opt.rdap_base = optarg; break;
         case OPT_WHOIS: c->opt.whois_server = optarg; break;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "domain.h"
 #include "textnorm.h"
 
 /* ---- errors -------------------------------------------------------------- */
@@ -138,6 +139,16 @@ static bool read_brand(load_state *st, json_t *b, mk_brand *out)
         return false;
     if (out->domains.n == 0)
         return fail(st, "brand has no official domain", id);
+    /* An official domain is compared with registrable domains, so a public suffix
+     * (myshopify.com) or a host below the registrable domain could never match. */
+    for (size_t i = 0; i < out->domains.n; i++) {
+        char *reg = mk_domain_registrable(out->domains.v[i]);
+        bool registrable = reg && strcmp(reg, out->domains.v[i]) == 0;
+        free(reg);
+        if (!registrable)
+            return fail(st, "official domain is not a registrable domain (list it under customer_zones or "
+                            "mailbox_domains)", out->domains.v[i]);
+    }
     /* The display names are names users see too. */
     const char *shown[2] = {ja, en};
     for (int i = 0; i < 2; i++) {
@@ -188,7 +199,9 @@ static bool load_phrases(load_state *st, mk_catalog *cat)
               read_phrase_set(st, root, "credential", &p->credential) &&
               read_phrase_set(st, root, "generic_salutation", &p->generic_salutation) &&
               read_phrase_set(st, root, "admin_roles", &p->admin_roles) &&
-              read_phrase_set(st, root, "spam_stamps", &p->spam_stamps);
+              read_phrase_set(st, root, "spam_stamps", &p->spam_stamps) &&
+              read_phrase_set(st, root, "reward", &p->reward) &&
+              read_phrase_set(st, root, "claim", &p->claim);
     json_decref(root);
     return ok;
 }
@@ -201,6 +214,19 @@ static bool load_shorteners(load_state *st, mk_catalog *cat)
     bool ok = read_strings(st, json_object_get(root, "shorteners"), LOWER, &cat->shorteners, "shorteners") &&
               read_strings(st, json_object_get(root, "tracking_hosts"), LOWER, &cat->tracking_hosts,
                            "tracking_hosts");
+    json_decref(root);
+    return ok;
+}
+
+static bool load_rewriters(load_state *st, mk_catalog *cat)
+{
+    json_t *root = load_file(st, "rewriters.json");
+    if (!root)
+        return false;
+    char *error = NULL;
+    bool ok = mk_rewriters_read(json_object_get(root, "rewriters"), &cat->rewriters, &error) ||
+              fail(st, error, NULL);
+    free(error);
     json_decref(root);
     return ok;
 }
@@ -292,6 +318,7 @@ mk_catalog *mk_catalog_load(const char *dir, char **error)
     cat->dir = mk_xstrdup(dir);
     load_state st = {.dir = dir};
     bool ok = load_brands(&st, cat) && load_phrases(&st, cat) && load_shorteners(&st, cat) &&
+              load_rewriters(&st, cat) &&
               load_hosting(&st, cat) && load_findings(&st, cat) && load_labels(&st, cat);
     if (!ok) {
         if (error)
@@ -333,8 +360,11 @@ void mk_catalog_free(mk_catalog *cat)
     mk_strlist_free(&p->generic_salutation);
     mk_strlist_free(&p->admin_roles);
     mk_strlist_free(&p->spam_stamps);
+    mk_strlist_free(&p->reward);
+    mk_strlist_free(&p->claim);
     mk_strlist_free(&cat->shorteners);
     mk_strlist_free(&cat->tracking_hosts);
+    mk_rewriters_free(&cat->rewriters);
     mk_strlist_free(&cat->hosting_rdns);
     free(cat->hosting_asns);
     json_decref(cat->findings);
@@ -418,10 +448,18 @@ static bool within_zone(const char *host, const char *zone)
     return lh == lz || host[lh - lz - 1] == '.';
 }
 
-bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *regdom)
+static bool within_any(const char *host, const mk_strlist *zones)
 {
-    for (size_t i = 0; regdom && *regdom && i < cat->n_brands; i++)
-        if (mk_strlist_contains(&cat->brands[i].mailbox_domains, regdom))
+    for (size_t j = 0; host && *host && j < zones->n; j++)
+        if (within_zone(host, zones->v[j]))
+            return true;
+    return false;
+}
+
+bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *domain)
+{
+    for (size_t i = 0; i < cat->n_brands; i++)
+        if (within_any(domain, &cat->brands[i].mailbox_domains))
             return true;
     return false;
 }
@@ -435,6 +473,12 @@ bool mk_catalog_is_customer_host(const mk_catalog *cat, const char *host)
             if (within_zone(host, cat->brands[i].customer_zones.v[j]))
                 return true;
     return false;
+}
+
+bool mk_brand_speaks_for(const mk_brand *b, const char *host, const char *regdom)
+{
+    return b && regdom && *regdom && mk_strlist_contains(&b->domains, regdom) &&
+           !within_any(host, &b->mailbox_domains) && !within_any(host, &b->customer_zones);
 }
 
 int mk_catalog_points(const mk_catalog *cat, const char *id)

@@ -5,6 +5,7 @@
  *   brands.json     brands: names in every script, official domains, tokens, country, kind
  *   phrases.json    phrase lists per purpose and language (urgency, credentials, ...)
  *   shorteners.json URL shorteners / open redirectors, and click-tracking hosts
+ *   rewriters.json  link rewriters and where each keeps the destination (rewriters.h)
  *   hosting.json    hosting / VPS networks (ASNs and rDNS suffixes)
  *   findings.json   per finding id: severity, points, title and detail in ja/en
  *   labels.json     words of the text report and verdict names, in ja/en
@@ -21,6 +22,7 @@
 
 #include "brand.h"
 #include "lookalike_index.h"
+#include "rewriters.h"
 #include "util.h"
 
 typedef struct mk_phrases {
@@ -29,6 +31,8 @@ typedef struct mk_phrases {
     mk_strlist generic_salutation;  /* "dear customer", "お客様" */
     mk_strlist admin_roles;         /* "webmail admin", "メール管理者" */
     mk_strlist spam_stamps;         /* subject tags added by filters: "[spam]", "[迷惑メール]" */
+    mk_strlist reward;              /* prizes, gifts, payouts: "you have won", "ギフト券", "airdrop" */
+    mk_strlist claim;               /* taking them: "claim your", "受け取り", "resgatar" */
 } mk_phrases;
 
 typedef struct mk_catalog {
@@ -38,6 +42,7 @@ typedef struct mk_catalog {
     mk_phrases phrases;
     mk_strlist shorteners;          /* registrable domains or hosts of shorteners / open redirectors */
     mk_strlist tracking_hosts;      /* hosts/domains of e-mail click-tracking services */
+    mk_rewriters rewriters;         /* link rewriters whose destination can be read (rewriters.h) */
     long *hosting_asns;             /* ASNs of hosting / VPS networks */
     size_t n_hosting_asns;
     mk_strlist hosting_rdns;        /* rDNS suffixes of hosting / VPS networks */
@@ -63,10 +68,15 @@ const char *mk_catalog_default_dir(void);
 const mk_brand *mk_catalog_brand_by_id(const mk_catalog *cat, const char *id);
 /* The brand whose official domains contain regdom (lower-case ASCII), or NULL. */
 const mk_brand *mk_catalog_brand_owning(const mk_catalog *cat, const char *regdom);
-/* True when regdom is a brand's customer mailbox domain (free-mail, ISP). */
-bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *regdom);
+/* True when domain (an address's domain) is, or is under, a brand's customer
+ * mailbox domain (free-mail, ISP: gmail.com, i.softbank.jp). */
+bool mk_catalog_is_mailbox_domain(const mk_catalog *cat, const char *domain);
 /* True when host is a brand's official domain but lies in one of its customer zones. */
 bool mk_catalog_is_customer_host(const mk_catalog *cat, const char *host);
+/* Who may speak for brand b: a host of its official domains (regdom is host's
+ * registrable domain) that is neither a customer mailbox domain (gmail.com) nor
+ * inside one of its customer zones (contoso.onmicrosoft.com, x-my.sharepoint.com). */
+bool mk_brand_speaks_for(const mk_brand *b, const char *host, const char *regdom);
 
 /* Points for a finding id (0 when unknown); severity string or "low". */
 int mk_catalog_points(const mk_catalog *cat, const char *id);

@@ -16,6 +16,9 @@ void mk_checks_links(const mk_facts *facts, const mk_catalog *cat, mk_findings *
 void mk_checks_wording(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);  /* checks_wording.c */
 void mk_checks_online(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);   /* checks_online.c; no-op when facts->online is NULL */
 
+/* A link that carries a recipient's own address in its fragment or in base64 (checks_prefill.c). */
+void mk_check_prefilled_recipient(const mk_facts *facts, mk_findings *out);
+
 void mk_checks_run(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);   /* checks_run.c */
 
 /* True when the subject or body presses the reader (checks_wording.c): an

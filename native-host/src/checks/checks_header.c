@@ -110,9 +110,9 @@ static void check_display_name_brand(const mk_facts *f, mk_findings *out)
     if (!b || !f->claim_source || strcmp(f->claim_source, "display_name") != 0)
         return;
     /* The brand's own domain speaks for it, unless it is a customer's mailbox there
-     * ("Google Support" <someone@gmail.com> is not Google). */
-    if (!*f->from.regdom || (mk_strlist_contains(&b->domains, f->from.regdom) &&
-                             !mk_strlist_contains(&b->mailbox_domains, f->from.regdom)))
+     * ("Google Support" <someone@gmail.com> is not Google) or a customer's tenant
+     * ("Microsoft 365" <admin@contoso.onmicrosoft.com> is not Microsoft). */
+    if (!*f->from.regdom || mk_brand_speaks_for(b, f->msg->from.domain, f->from.regdom))
         return;
     json_t *ev = json_pack("{s:s, s:s, s:s, s:s}", "display_name", f->msg->from.name, "brand",
                            b->name_ja, "address", f->msg->from.address, "official",
@@ -133,10 +133,25 @@ static void check_display_name_admin(const mk_facts *f, const mk_catalog *cat, m
     mk_findings_add(out, "display_name_impersonates_admin", ev);
 }
 
+/* Replies to a different free-mail domain of the same provider (From outlook.com,
+ * Reply-To hotmail.com) go to a different person: the provider is one, its
+ * customers are many. Only a mailbox itself counts (the provider's own services,
+ * groups.msn.com, are the provider); bounces and Message-IDs may name either. */
+static bool replies_elsewhere(const mk_catalog *cat, const mk_party *from, const mk_party *reply)
+{
+    const char *domain = reply->addr->domain;
+    const char *from_domain = from->addr->domain;
+    return strcmp(from->regdom, reply->regdom) != 0 && strcmp(domain, reply->regdom) == 0 &&
+           (mk_catalog_is_mailbox_domain(cat, from_domain) || mk_catalog_is_mailbox_domain(cat, domain));
+}
+
 static void check_party_mismatch(const mk_facts *f, const mk_catalog *cat, const mk_party *p,
                                  const char *id, mk_findings *out)
 {
-    if (!*p->regdom || !*f->from.regdom || mk_org_same(cat, f->from.regdom, p->regdom))
+    if (!*p->regdom || !*f->from.regdom)
+        return;
+    bool reply = p == &f->reply_to;
+    if (mk_org_same(cat, f->from.regdom, p->regdom) && !(reply && replies_elsewhere(cat, &f->from, p)))
         return;
     if (mk_is_list_domain(f, p->regdom))
         return;

@@ -57,11 +57,12 @@ static const char *from_regdom(const mk_facts *f)
     return f->from.regdom ? f->from.regdom : "";
 }
 
-/* The brand that owns the From domain, if any. */
+/* The brand the From address speaks for, if any (not its customers' mailboxes or tenants). */
 static const mk_brand *sender_brand(const mk_facts *f, const mk_catalog *cat)
 {
     const char *r = from_regdom(f);
-    return *r ? mk_catalog_brand_owning(cat, r) : NULL;
+    const mk_brand *b = *r ? mk_catalog_brand_owning(cat, r) : NULL;
+    return mk_brand_speaks_for(b, f->from.addr ? f->from.addr->domain : r, r) ? b : NULL;
 }
 
 static bool sender_is(const mk_facts *f, const mk_catalog *cat, const mk_brand *b)
@@ -118,15 +119,57 @@ static bool same_brand(const mk_catalog *cat, const char *shown, const mk_url *u
     return a && a == b;
 }
 
+/* A click-tracking host (Mailchimp, SendGrid...) stands between the reader and
+ * the sender's own site, so it excuses the mismatch only when the text shows
+ * the sender's organisation; a third party's domain shown through someone's
+ * tracker is the phish. */
+static bool tracked_own_text(const mk_facts *f, const mk_catalog *cat, const mk_link *l, const char *shown)
+{
+    if (!is_tracking(cat, &l->url) || !*from_regdom(f))
+        return false;
+    char *sr = mk_domain_registrable(shown);
+    bool own = sr && mk_org_related(cat, sr, from_regdom(f));
+    free(sr);
+    /* The sender's own page elsewhere: "instagram.com/harborbooks" from harborbooks.com. */
+    size_t label = strcspn(from_regdom(f), ".");
+    if (!own && label >= 4) {
+        char *name = mk_xstrndup(from_regdom(f), label);
+        own = mk_ascii_istr(l->text, name) != NULL;
+        free(name);
+    }
+    return own;
+}
+
+/* A data: or javascript: link whose text shows a web address: the click runs
+ * or opens what the message carries, not the site it names. */
+static bool script_link_shown_as_site(const mk_link *l, size_t i, mk_findings *out)
+{
+    if (!(mk_ascii_istr(l->href, "data:") == l->href || mk_ascii_istr(l->href, "javascript:") == l->href))
+        return false;
+    char *shown = l->text[0] ? mk_url_host_in_text(l->text) : NULL;
+    if (shown) {
+        json_t *ev = link_evidence(i);
+        json_object_set_new(ev, "shown", json_string(shown));
+        json_object_set_new(ev, "actual", json_stringn(l->href, strcspn(l->href, ":") + 1));
+        mk_findings_add(out, "link_text_mismatch", ev);
+    }
+    free(shown);
+    return shown != NULL;
+}
+
 static void check_text_mismatch(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     size_t reported = 0;
     for (size_t i = 0; i < f->page.n_links && reported < MK_PER_CHECK_LINKS; i++) {
         const mk_link *l = &f->page.links[i];
+        if (l->source == MK_LINK_HTML && script_link_shown_as_site(l, i, out)) {
+            reported++;
+            continue;
+        }
         if (l->source == MK_LINK_TEXT || l->source == MK_LINK_FORM || !l->url.valid || !l->text[0])
             continue;
         char *shown = mk_url_host_in_text(l->text);
-        if (shown && !shown_matches_target(shown, &l->url) && !is_tracking(cat, &l->url) &&
+        if (shown && !shown_matches_target(shown, &l->url) && !tracked_own_text(f, cat, l, shown) &&
             !own_redirect(f, cat, shown, &l->url) && !same_brand(cat, shown, &l->url)) {
             json_t *ev = link_evidence(i);
             json_object_set_new(ev, "shown", json_string(shown));
@@ -190,8 +233,9 @@ static void check_brand_mismatch(const mk_facts *f, const mk_catalog *cat, mk_fi
         const mk_url *u = &f->page.links[i].url;
         if (!u->valid || is_tracking(cat, u))
             continue;
-        if (!u->host_is_ip && (mk_strlist_contains(&b->domains, u->regdom) || mk_catalog_brand_owning(cat, u->regdom)))
-            continue;   /* the brand's own site, or another known company's */
+        if (!u->host_is_ip && (mk_brand_speaks_for(b, u->host, u->regdom) ||
+                               (mk_catalog_brand_owning(cat, u->regdom) && !mk_catalog_is_customer_host(cat, u->host))))
+            continue;   /* the brand's own site, or another known company's (not a page its customers publish) */
         json_t *ev = link_evidence(i);
         json_object_set_new(ev, "brand", json_string(b->name_ja));
         json_object_set_new(ev, "brand_id", json_string(b->id));
@@ -347,17 +391,45 @@ static void check_form(const mk_facts *f, const mk_catalog *cat, mk_findings *ou
     mk_findings_add(out, "html_form", ev);
 }
 
+/* What an attached page's script does to build a page the mail filter never
+ * saw ("HTML smuggling"): decode a payload, assemble a file, send the browser
+ * elsewhere, post what is typed. Named in the evidence so the reader sees why. */
+static json_t *smuggling_signs(const char *html)
+{
+    static const char *const signs[] = {"atob(", "new Blob", "unescape(", "location.href", "location.replace",
+                                        "window.location", "http-equiv=\"refresh\"", "document.write",
+                                        "XMLHttpRequest", "fetch(", "<form"};
+    json_t *found = json_array();
+    for (size_t i = 0; i < sizeof signs / sizeof *signs; i++)
+        if (mk_ascii_istr(html, signs[i]))
+            json_array_append_new(found, json_string(signs[i]));
+    return found;
+}
+
+/* An SVG is a picture unless it runs script, embeds a page or links out. */
+static bool svg_is_picture(const mk_attachment *a)
+{
+    bool svg = strcmp(a->content_type, "image/svg+xml") == 0 || mk_ascii_ends_with(a->filename, ".svg") ||
+               mk_ascii_ends_with(a->filename, ".svgz");
+    static const char *const active[] = {"<script", "javascript:", "onload", "onerror", "<foreignobject",
+                                         "href=", "<iframe"};
+    for (size_t i = 0; svg && i < sizeof active / sizeof *active; i++)
+        if (mk_ascii_istr(a->html, active[i]))
+            return false;
+    return svg;
+}
+
 static void check_attachments(const mk_facts *f, mk_findings *out)
 {
     if (!f->msg)
         return;
     for (size_t i = 0; i < f->msg->n_attachments; i++) {
         const mk_attachment *a = &f->msg->attachments[i];
-        if (!a->html)
+        if (!a->html || svg_is_picture(a))
             continue;
         mk_findings_add(out, "html_attachment",
-                        json_pack("{s:s, s:s, s:I}", "name", a->filename, "type", a->content_type, "size",
-                                  (json_int_t)a->size));
+                        json_pack("{s:s, s:s, s:I, s:o}", "name", a->filename, "type", a->content_type, "size",
+                                  (json_int_t)a->size, "script", smuggling_signs(a->html)));
     }
 }
 
@@ -394,6 +466,7 @@ void mk_checks_links(const mk_facts *facts, const mk_catalog *cat, mk_findings *
     check_brand_in_url(facts, cat, out);
     check_hosts(facts, cat, out);
     check_form(facts, cat, out);
+    mk_check_prefilled_recipient(facts, out);
     check_attachments(facts, out);
     check_hidden(facts, out);
     check_feed(facts, out);

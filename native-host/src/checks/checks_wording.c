@@ -65,6 +65,23 @@ static void check_phrase_families(const mk_facts *f, const mk_catalog *cat, mk_f
         json_decref(creds);
 }
 
+/* The prize lure: something won or owed, and a push to claim it. Either alone
+ * is everyday ("rewards programme", "redeem at checkout"); together they are
+ * the script of prize, gift-card and crypto-giveaway fraud. */
+static void check_reward_lure(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
+{
+    json_t *reward = matched_phrases(&cat->phrases.reward, f->text_pairs, f->body_folded, f->subject_folded);
+    json_t *claim = json_array_size(reward)
+                        ? matched_phrases(&cat->phrases.claim, f->text_pairs, f->body_folded, f->subject_folded)
+                        : json_array();
+    if (json_array_size(reward) && json_array_size(claim)) {
+        json_array_extend(reward, claim);
+        mk_findings_add(out, "reward_lure", json_pack("{s:O}", "phrases", reward));
+    }
+    json_decref(reward);
+    json_decref(claim);
+}
+
 static char *greeting_window(const char *body)
 {
     size_t len = strlen(body);
@@ -186,5 +203,6 @@ void mk_checks_wording(const mk_facts *f, const mk_catalog *cat, mk_findings *ou
 {
     check_salutation(f, cat, out);
     check_phrase_families(f, cat, out);
+    check_reward_lure(f, cat, out);
     check_disguised(f, out);
 }

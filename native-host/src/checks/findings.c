@@ -63,6 +63,18 @@ const mk_finding *mk_findings_get(const mk_findings *f, const char *id)
     return find(f, id);
 }
 
+void mk_findings_remove(mk_findings *f, const char *id)
+{
+    mk_finding *hit = find(f, id);
+    if (!hit)
+        return;
+    size_t i = (size_t)(hit - f->v);
+    free(hit->id);
+    json_decref(hit->evidence);
+    memmove(&f->v[i], &f->v[i + 1], (f->n - i - 1) * sizeof *f->v);
+    f->n--;
+}
+
 void mk_findings_free(mk_findings *f)
 {
     for (size_t i = 0; i < f->n; i++) {

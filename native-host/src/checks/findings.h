@@ -29,6 +29,8 @@ typedef struct mk_findings {
 void mk_findings_add(mk_findings *f, const char *id, json_t *evidence);
 bool mk_findings_has(const mk_findings *f, const char *id);
 const mk_finding *mk_findings_get(const mk_findings *f, const char *id);
+/* Drops the finding with this id, keeping the order of the others. */
+void mk_findings_remove(mk_findings *f, const char *id);
 void mk_findings_free(mk_findings *f);
 
 #endif

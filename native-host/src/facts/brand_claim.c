@@ -218,7 +218,7 @@ void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
         return;
     }
     /* A gmail.com or docomo.ne.jp address is a person, not Google or docomo. */
-    const mk_brand *owner = mk_catalog_is_mailbox_domain(cat, f->from.regdom)
+    const mk_brand *owner = mk_catalog_is_mailbox_domain(cat, f->from.addr->domain)
                                 ? NULL
                                 : mk_catalog_brand_owning(cat, f->from.regdom);
     if (owner) {

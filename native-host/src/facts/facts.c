@@ -241,6 +241,41 @@ static void collect_page(const mk_message *msg, mk_page *page)
     }
 }
 
+/* Links that a rewriter wrapped are judged by their destination (rewriters.h);
+ * wrappers nest (Safe Links around urldefense), so a few rounds are taken. */
+#define UNWRAP_ROUNDS 3
+
+static void unwrap_links(const mk_catalog *cat, mk_page *page)
+{
+    for (size_t i = 0; i < page->n_links; i++) {
+        mk_link *l = &page->links[i];
+        const char *href = l->href;
+        char *dest = NULL;
+        for (int round = 0; round < UNWRAP_ROUNDS; round++) {
+            const mk_rewriter *rule = NULL;
+            char *next = mk_rewriters_unwrap(&cat->rewriters, &l->url, href, &rule);
+            if (!next)
+                break;
+            mk_url inner;
+            if (!mk_url_parse(next, &inner)) {
+                mk_url_free(&inner);
+                free(next);
+                break;
+            }
+            if (!l->wrapper_host) {
+                l->wrapper_host = mk_xstrdup(l->url.host);
+                l->wrapper_name = rule->name;
+            }
+            mk_url_free(&l->url);
+            l->url = inner;
+            free(dest);
+            dest = next;
+            href = dest;
+        }
+        free(dest);
+    }
+}
+
 static char *fold_bounded(const char *s)
 {
     size_t len = s ? strlen(s) : 0;
@@ -289,6 +324,7 @@ void mk_facts_build(const mk_message *msg, const mk_catalog *cat, const mk_geo *
     locate_hops(geo, out);
     find_origin_regdoms(out);
     collect_page(msg, &out->page);
+    unwrap_links(cat, &out->page);
 
     party_set(&out->from, &msg->from);
     party_set(&out->sender, &msg->sender);

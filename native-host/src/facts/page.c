@@ -147,6 +147,7 @@ static long add_link(mk_page *page, const char *href, mk_link_source source)
         page->links = mk_xrealloc(page->links, cap * sizeof *page->links);
     }
     mk_link *l = &page->links[page->n_links];
+    memset(l, 0, sizeof *l);
     size_t n = strlen(href);
     l->href = trimmed_copy(href, n, n);
     l->text = mk_xstrdup("");
@@ -547,6 +548,7 @@ void mk_page_free(mk_page *page)
     for (size_t i = 0; i < page->n_links; i++) {
         free(page->links[i].href);
         free(page->links[i].text);
+        free(page->links[i].wrapper_host);
         mk_url_free(&page->links[i].url);
     }
     free(page->links);

@@ -26,8 +26,10 @@ typedef enum mk_link_source {
 typedef struct mk_link {
     char *href;          /* as written (entity-decoded), never NULL */
     char *text;          /* visible text or image alt, whitespace-collapsed, "" when none */
-    mk_url url;          /* parsed href */
+    mk_url url;          /* parsed href; the destination when a rewriter wrapped it */
     mk_link_source source;
+    char *wrapper_host;  /* the rewriter's host when url was taken out of a wrapped link, else NULL */
+    const char *wrapper_name; /* the rewriter's name (catalog-owned), NULL when not wrapped */
 } mk_link;
 
 typedef struct mk_page {

@@ -409,8 +409,23 @@ static bool parse_mailbox(const char *s, size_t len, mk_address *out)
         const char *aend = gt ? gt : s + len;
         out->address = clean_addr_spec(lt + 1, (size_t)(aend - lt - 1));
         out->name = decode_display_name(s, (size_t)(lt - s));
+    } else if (!memchr(s, '@', len)) {
+        /* No address at all ("Name", an encoded word): a name, never an invented address. */
+        out->address = mk_xstrdup("");
+        out->name = decode_display_name(s, len);
     } else {
-        out->address = clean_addr_spec(s, len);
+        /* "a@b c@d" (two bare addresses without a comma): the first one, not "a@bc@d". */
+        const char *at = memchr(s, '@', len);
+        const char *second = memchr(at + 1, '@', (size_t)(s + len - at - 1));
+        size_t take = len;
+        if (second) {
+            const char *gap = at;
+            while (gap < second && *gap != ' ' && *gap != '\t')
+                gap++;
+            if (gap < second)
+                take = (size_t)(gap - s);
+        }
+        out->address = clean_addr_spec(s, take);
         out->name = last_comment(s, len, &cs, &clen) ? decode_display_name(cs, clen)
                                                      : mk_xstrdup("");
     }
@@ -487,6 +502,48 @@ static void first_mailbox(const char *raw, mk_address *out)
     free(l.v);
 }
 
+/* The author as a reader sees it. Forged From headers list name fragments and
+ * empty mailboxes before the real address ("Microsoft account team", _ <x@y>;
+ * GLS, <>, service@z): the names are joined as the client shows them, and the
+ * address is the first mailbox that has one. */
+#define MAX_FROM_MAILBOXES 8
+
+static void author_mailbox(const char *raw, mk_address *out)
+{
+    address_list l = {.max = MAX_FROM_MAILBOXES};
+    if (raw)
+        parse_address_list(raw, &l);
+    if (l.n <= 1) {
+        if (l.n)
+            *out = l.v[0];
+        else
+            set_empty_address(out);
+        free(l.v);
+        return;
+    }
+    mk_strbuf names = {0};
+    size_t with_address = l.n;
+    for (size_t i = 0; i < l.n; i++) {
+        if (*l.v[i].name) {
+            if (names.len)
+                mk_strbuf_append(&names, ", ", 2);
+            mk_strbuf_append(&names, l.v[i].name, strlen(l.v[i].name));
+        }
+        if (with_address == l.n && strchr(l.v[i].address, '@'))
+            with_address = i;
+    }
+    size_t pick = with_address < l.n ? with_address : 0;
+    out->address = l.v[pick].address;
+    out->domain = l.v[pick].domain;
+    l.v[pick].address = l.v[pick].domain = NULL;
+    out->name = mk_strbuf_steal(&names);
+    if (!out->name)
+        out->name = mk_xstrdup("");
+    for (size_t i = 0; i < l.n; i++)
+        free_address(&l.v[i]);
+    free(l.v);
+}
+
 /* ---- typed headers ------------------------------------------------------ */
 
 static const char *raw_header(const mk_message *msg, char **raws, const char *name)
@@ -532,7 +589,7 @@ static void read_typed_headers(mk_message *msg, char **raws)
     const char *subject = mk_message_header(msg, "Subject");
     msg->subject = mk_xstrdup(subject ? subject : "");
     read_date(msg);
-    first_mailbox(raw_header(msg, raws, "From"), &msg->from);
+    author_mailbox(raw_header(msg, raws, "From"), &msg->from);
     first_mailbox(raw_header(msg, raws, "Sender"), &msg->sender);
     first_mailbox(raw_header(msg, raws, "Reply-To"), &msg->reply_to);
     first_mailbox(raw_header(msg, raws, "Return-Path"), &msg->return_path);

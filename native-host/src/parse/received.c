@@ -268,6 +268,7 @@ typedef struct mk_from_info {
     mk_tok qmail_helo;       /* "(HELO name)"; len 0 if none */
     const char *exim_helo;   /* "helo=name" inside a comment */
     size_t exim_helo_len;
+    bool may_be_forged;      /* sendmail: the reverse name did not resolve back */
 } mk_from_info;
 
 static void mk_from_note_helo_word(mk_from_info *fi, const mk_tok *t)
@@ -284,6 +285,10 @@ static void mk_from_note_helo_word(mk_from_info *fi, const mk_tok *t)
  * which the next comment reuses. */
 static void mk_from_read_comment(mk_from_info *fi, const mk_tok *c, mk_lex *inner)
 {
+    static const char forged[] = "(may be forged)";
+    if (c->len >= sizeof forged - 1 &&
+        strncasecmp(c->s + c->len - (sizeof forged - 1), forged, sizeof forged - 1) == 0)
+        fi->may_be_forged = true;
     mk_lex_run(inner, c->s, c->s + c->len);
     for (size_t i = 0; i < inner->n; i++) {
         const mk_tok *t = &inner->tok[i];
@@ -372,6 +377,7 @@ static void mk_hop_resolve_from(mk_hop *hop, const mk_from_info *fi, const char 
         mk_field_set(&hop->ip, first_ip, strlen(first_ip));
     if (fi->rdns.len)
         mk_hop_set_rdns(hop, &fi->rdns);
+    hop->rdns_unconfirmed = fi->may_be_forged && *hop->rdns && strcmp(hop->rdns, "unknown") != 0;
 
     if (!first)
         return;

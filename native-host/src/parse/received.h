@@ -35,6 +35,10 @@ typedef struct mk_hop {
     time_t date;     /* 0 when absent or unparsable */
     char *date_rfc3339; /* "" when date == 0 */
     long delay_s;    /* seconds since the previous (older) hop; -1 when unknown */
+    bool rdns_unconfirmed; /* the receiver noted that rdns does not resolve back to ip
+                              (sendmail's "(may be forged)"). Shown in the report's hops, not
+                              scored: on the corpus it marks ham origins (74 messages) more often
+                              than phishing ones (8), so it is no evidence of phishing. */
     bool trusted;    /* written by the recipient's own infrastructure */
     size_t header_index; /* index into mk_message.headers */
     char *raw;       /* the header value as given */

@@ -32,7 +32,8 @@ static json_t *jstr(const char *s)
 
 static json_t *party_json(const mk_party *p)
 {
-    if (!p->addr || !*p->addr->address)
+    /* A name without an address ("MAILER DAEMON <>") is shown as it stands. */
+    if (!p->addr || (!*p->addr->address && !*p->addr->name))
         return json_null();
     json_t *o = json_object();
     json_object_set_new(o, "name", jstr(p->addr->name));
@@ -121,6 +122,8 @@ static json_t *hops_json(const mk_facts *f)
         json_object_set_new(o, "index", json_integer((json_int_t)i));
         json_object_set_new(o, "helo", jstr(h->helo));
         json_object_set_new(o, "rdns", jstr(h->rdns));
+        if (h->rdns_unconfirmed)
+            json_object_set_new(o, "rdns_unconfirmed", json_true());
         json_object_set_new(o, "ip", jstr(h->ip));
         json_object_set_new(o, "by", jstr(h->by));
         json_object_set_new(o, "with", jstr(h->with));
@@ -196,6 +199,9 @@ static json_t *links_json(const mk_facts *f, const mk_findings *fs)
         json_object_set_new(o, "host_unicode", jstr(l->url.host_unicode));
         json_object_set_new(o, "registrable_domain", jstr(l->url.regdom));
         json_object_set_new(o, "source", json_string(link_source_name(l->source)));
+        if (l->wrapper_host)
+            json_object_set_new(o, "wrapped_by", json_pack("{s:s, s:s}", "service", l->wrapper_name,
+                                                           "host", l->wrapper_host));
         json_object_set_new(o, "findings", json_array());
         json_array_append_new(arr, o);
     }

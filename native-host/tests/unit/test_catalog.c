@@ -60,6 +60,19 @@ static void test_broken_brand_is_refused(void **state)
     assert_non_null(error);
     assert_non_null(strstr(error, "brands.json"));
     free(error);
+    /* A public suffix or a host below the registrable domain can never be an official domain. */
+    const char *unregistrable[] = {"myshopify.com", "i.softbank.jp"};
+    for (size_t i = 0; i < 2; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "{\"brands\": [{\"id\": \"x\", \"name\": {\"en\": \"X\"}, "
+                 "\"domains\": [\"%s\"]}]}", unregistrable[i]);
+        write_file(dir, "brands.json", text);
+        cat = mk_catalog_load(dir, &error);
+        assert_null(cat);
+        assert_non_null(strstr(error, "not a registrable domain"));
+        assert_non_null(strstr(error, unregistrable[i]));
+        free(error);
+    }
     write_file(dir, "brands.json", "{\"brands\": [");
     cat = mk_catalog_load(dir, &error);
     assert_null(cat);

@@ -612,11 +612,28 @@ static void test_broken_bytes(void **state)
     mk_hop_free(&hop);
 }
 
+/* Sendmail's "(may be forged)" is the receiver's note that the reverse name does not lead back. */
+static void test_may_be_forged(void **state)
+{
+    (void)state;
+    mk_hop hop;
+    assert_true(mk_received_parse("from insurance-mail.insuranceiq.com (host66.insuranceiq.com [65.217.159.66] "
+                                  "(may be forged)) by dogma.slashnull.org (8.11.6/8.11.6) with ESMTP id "
+                                  "g4V2qMO13251", &hop));
+    assert_true(hop.rdns_unconfirmed);
+    mk_hop_free(&hop);
+    assert_true(mk_received_parse("from mail.example.org (mail.example.org [192.0.2.7]) by mx.example.net "
+                                  "(8.15.2/8.15.2) with ESMTP id 52A51uAb012344", &hop));
+    assert_false(hop.rdns_unconfirmed);
+    mk_hop_free(&hop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_table),
         cmocka_unit_test(test_parse_null),
+        cmocka_unit_test(test_may_be_forged),
         cmocka_unit_test(test_chains),
         cmocka_unit_test(test_order_and_delays),
         cmocka_unit_test(test_many_headers),

@@ -8,25 +8,7 @@
 #include "catalog.h"
 #include "findings.h"
 #include "score.h"
-
-static mk_catalog *cat;
-
-static int load(void **state)
-{
-    (void)state;
-    char *error = NULL;
-    cat = mk_catalog_load(mk_catalog_default_dir(), &error);
-    if (!cat)
-        fail_msg("catalog: %s", error);
-    return 0;
-}
-
-static int unload(void **state)
-{
-    (void)state;
-    mk_catalog_free(cat);
-    return 0;
-}
+#include "shipped_catalog.h"
 
 static void test_repeats_merge(void **state)
 {
@@ -101,5 +83,5 @@ int main(void)
         cmocka_unit_test(test_strong_signs_reach_phishing),
         cmocka_unit_test(test_every_contract_id_has_texts),
     };
-    return cmocka_run_group_tests(tests, load, unload);
+    return cmocka_run_group_tests(tests, load_shipped_catalog, unload_shipped_catalog);
 }
