@@ -243,6 +243,19 @@ static json_t *finding_texts(json_t *def, const char *field, json_t *evidence)
     return texts ? texts : json_object_get(def, field);
 }
 
+/* Evidence values that are words of Mekiki's own ("how": "confusable",
+ * "where": "fragment") read in the reader's language: labels.json has them as
+ * "KEY_VALUE". NULL for values that come from the message (domains, phrases). */
+static const char *evidence_word(const mk_catalog *cat, const char *key, json_t *v, const char *locale)
+{
+    if (!json_is_string(v))
+        return NULL;
+    char *label = mk_xasprintf("%s_%s", key, json_string_value(v));
+    json_t *texts = json_object_get(cat->labels, label);
+    free(label);
+    return json_string_value(json_object_get(texts, locale));
+}
+
 char *mk_report_finding_text(const mk_catalog *cat, const char *id, const char *field, const char *locale,
                              json_t *evidence)
 {
@@ -257,7 +270,13 @@ char *mk_report_finding_text(const mk_catalog *cat, const char *id, const char *
         if (close && close - p < 40) {
             char *key = mk_xstrndup(p + 1, (size_t)(close - p - 1));
             json_t *v = json_object_get(evidence, key);
+            const char *word = v ? evidence_word(cat, key, v, locale) : NULL;
             free(key);
+            if (word) {
+                mk_strbuf_puts(&b, word);
+                p = close + 1;
+                continue;
+            }
             if (v) {
                 append_evidence_value(&b, v);
                 p = close + 1;
