@@ -206,20 +206,24 @@ static bool is_ascii_alnum(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+bool mk_text_word_at(const char *text, size_t start, size_t n)
+{
+    if (n == 0)
+        return false;
+    const unsigned char *p = (const unsigned char *)text + start;
+    if (is_ascii_alnum(p[0]) && start > 0 && is_ascii_alnum(p[-1]))
+        return false;
+    return !(is_ascii_alnum(p[n - 1]) && is_ascii_alnum(p[n]));
+}
+
 bool mk_text_contains(const char *text, const char *needle)
 {
     if (!text || !needle || !*needle)
         return false;
     size_t n = strlen(needle);
-    bool guard_start = is_ascii_alnum((unsigned char)needle[0]);
-    bool guard_end = is_ascii_alnum((unsigned char)needle[n - 1]);
-    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle)) {
-        if (guard_start && p > text && is_ascii_alnum((unsigned char)p[-1]))
-            continue;
-        if (guard_end && is_ascii_alnum((unsigned char)p[n]))
-            continue;
-        return true;
-    }
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        if (mk_text_word_at(text, (size_t)(p - text), n))
+            return true;
     return false;
 }
 
