@@ -23,6 +23,7 @@ packages=(
   nodejs npm
   thunderbird xvfb xdotool imagemagick xauth
   time
+  rspamd   # only for scripts/bench-vs-rspamd, which starts its own instance on 127.0.0.1
 )
 
 sudo_cmd=()

@@ -461,12 +461,39 @@ static text_stats measure_text(const char *s, size_t len)
     return st;
 }
 
-/* Characters of a UTF-8 text that Shift_JIS (CP932) cannot represent. */
+/* Characters of a UTF-8 text that Shift_JIS (CP932) cannot represent.
+ * iconv stops at each such character, and glibc then converts its whole
+ * intermediate buffer again to find the spot, so a text full of them cost
+ * time quadratic in its length (140 ms for one 10 kB spam). The text is
+ * therefore fed in slices of at most COUNT_SLICE bytes, cut between
+ * characters; each slice's count is what the whole text would give there. */
+#define COUNT_SLICE 64
+
+static long count_slice_non_japanese(iconv_t cd, const char *s, size_t len, bool *gave_up);
+
 static long count_non_japanese(const char *s, size_t len)
 {
     iconv_t cd = cached_iconv("CP932", "UTF-8");
     if (cd == (iconv_t)-1)
         return 0;
+    long missing = 0;
+    size_t at = 0;
+    while (at < len) {
+        size_t end = len - at > COUNT_SLICE ? at + COUNT_SLICE : len;
+        while (end < len && end > at + 1 && ((unsigned char)s[end] & 0xC0) == 0x80)
+            end--;   /* do not cut a UTF-8 sequence */
+        bool gave_up = false;
+        missing += count_slice_non_japanese(cd, s + at, end - at, &gave_up);
+        if (gave_up)
+            break;   /* a truncated sequence: the whole text would stop there too */
+        at = end;
+    }
+    return missing;
+}
+
+/* Characters of the slice that cd cannot convert, up to where iconv gives up (*gave_up). */
+static long count_slice_non_japanese(iconv_t cd, const char *s, size_t len, bool *gave_up)
+{
     char buf[1024];
     char *in = (char *)s;
     size_t in_left = len;
@@ -478,8 +505,10 @@ static long count_non_japanese(const char *s, size_t len)
             break;
         if (errno == E2BIG)
             continue;
-        if (errno != EILSEQ)
+        if (errno != EILSEQ) {
+            *gave_up = true;
             break;
+        }
         size_t n = utf8_seq_len((const unsigned char *)in, in_left);
         n = n ? n : 1;
         in += n;

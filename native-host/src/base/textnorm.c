@@ -7,6 +7,13 @@
  * that "エキネット" and "えきねっと" compare equal, and white space runs become a
  * single ASCII space. The result is converted back to UTF-8.
  *
+ * Most mail is plain ASCII, and for ASCII all of that reduces to lower-casing
+ * A-Z and collapsing the white space ICU knows in that range (TAB..CR and
+ * space): NFKC_Casefold changes no other ASCII character, and no ASCII
+ * character is katakana or a mark. So a text without a byte >= 0x80 is
+ * folded in one pass without ICU; the unit test checks that this pass and
+ * the ICU path agree on every ASCII character.
+ *
  * Skeletons use one process-wide USpoofChecker created on first use; ICU
  * documents skeleton computation on a shared checker as thread-safe.
  */
@@ -109,10 +116,44 @@ static int32_t fold_kana_and_space(UChar *u, int32_t len)
     return w;
 }
 
+static bool is_ascii(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+/* fold_kana_and_space(NFKC_Casefold(s)) for ASCII s, without ICU. A NUL ends
+ * the text, as it ends the UTF-8 string ICU would be given. */
+static char *fold_ascii(const char *s, size_t len)
+{
+    char *out = mk_xmalloc(len + 1);
+    size_t w = 0;
+    bool in_space = true;   /* also trims leading space */
+    for (size_t r = 0; r < len && s[r]; r++) {
+        char c = s[r];
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            if (!in_space)
+                out[w++] = ' ';
+            in_space = true;
+            continue;
+        }
+        in_space = false;
+        out[w++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    if (w > 0 && out[w - 1] == ' ')
+        w--;
+    out[w] = '\0';
+    return out;
+}
+
 char *mk_text_fold(const char *utf8, size_t len)
 {
     if (!utf8 || len == 0)
         return mk_xstrdup("");
+    if (is_ascii(utf8, len))
+        return fold_ascii(utf8, len);
     int32_t ulen = 0, nlen = 0;
     UChar *u = utf16_from_utf8(utf8, len, &ulen);
     UChar *n = normalise_casefold(u, ulen, &nlen);
@@ -165,20 +206,24 @@ static bool is_ascii_alnum(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+bool mk_text_word_at(const char *text, size_t start, size_t n)
+{
+    if (n == 0)
+        return false;
+    const unsigned char *p = (const unsigned char *)text + start;
+    if (is_ascii_alnum(p[0]) && start > 0 && is_ascii_alnum(p[-1]))
+        return false;
+    return !(is_ascii_alnum(p[n - 1]) && is_ascii_alnum(p[n]));
+}
+
 bool mk_text_contains(const char *text, const char *needle)
 {
     if (!text || !needle || !*needle)
         return false;
     size_t n = strlen(needle);
-    bool guard_start = is_ascii_alnum((unsigned char)needle[0]);
-    bool guard_end = is_ascii_alnum((unsigned char)needle[n - 1]);
-    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle)) {
-        if (guard_start && p > text && is_ascii_alnum((unsigned char)p[-1]))
-            continue;
-        if (guard_end && is_ascii_alnum((unsigned char)p[n]))
-            continue;
-        return true;
-    }
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        if (mk_text_word_at(text, (size_t)(p - text), n))
+            return true;
     return false;
 }
 

@@ -20,6 +20,9 @@ char *mk_text_skeleton(const char *utf8);
 /* True when folded text contains folded needle. ASCII-alphanumeric needles
  * must sit on word boundaries ("apple" does not match "pineapple"). */
 bool mk_text_contains(const char *folded_text, const char *folded_needle);
+/* The same test for one place: true when the n bytes at start of text (where
+ * a folded needle was found) stand on word boundaries as mk_text_contains requires. */
+bool mk_text_word_at(const char *folded_text, size_t start, size_t n);
 
 /* Letters written to slip past word filters while a reader still reads them:
  * Mathematical Alphanumeric Symbols ("𝐔𝐦𝐟𝐫𝐚𝐠𝐞") and Latin letters loaded with

@@ -151,13 +151,6 @@ void mk_strbuf_puts(mk_strbuf *b, const char *s)
         mk_strbuf_append(b, s, strlen(s));
 }
 
-void mk_strbuf_putc(mk_strbuf *b, char c)
-{
-    strbuf_reserve(b, 1);
-    b->data[b->len++] = c;
-    b->data[b->len] = '\0';
-}
-
 void mk_strbuf_reserve(mk_strbuf *b, size_t extra)
 {
     strbuf_reserve(b, extra);

@@ -35,8 +35,17 @@ typedef struct mk_strbuf {
 
 void mk_strbuf_append(mk_strbuf *b, const char *s, size_t n);
 void mk_strbuf_puts(mk_strbuf *b, const char *s);
-void mk_strbuf_putc(mk_strbuf *b, char c);
-void mk_strbuf_reserve(mk_strbuf *b, size_t extra);   /* room for extra more bytes and the NUL; grows by doubling */
+/* Appends one byte. Inline, since text is copied a byte at a time in the
+ * page and charset loops; growing is left to mk_strbuf_reserve. */
+void mk_strbuf_reserve(mk_strbuf *b, size_t extra);
+static inline void mk_strbuf_putc(mk_strbuf *b, char c)
+{
+    if (b->len + 2 > b->cap)
+        mk_strbuf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+/* mk_strbuf_reserve (above): room for extra more bytes and the NUL; grows by doubling. */
 void mk_strbuf_printf(mk_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *mk_strbuf_steal(mk_strbuf *b);         /* returns the buffer ("" if empty), resets b */
 void mk_strbuf_free(mk_strbuf *b);

@@ -329,6 +329,7 @@ mk_catalog *mk_catalog_load(const char *dir, char **error)
         return NULL;
     }
     cat->lookalike_index = mk_lookalike_index_build(cat->brands, cat->n_brands);
+    cat->name_index = mk_name_index_build(cat->brands, cat->n_brands);
     return cat;
 }
 
@@ -370,6 +371,7 @@ void mk_catalog_free(mk_catalog *cat)
     json_decref(cat->findings);
     json_decref(cat->labels);
     mk_lookalike_index_free(cat->lookalike_index);
+    mk_name_index_free(cat->name_index);
     free(cat->dir);
     free(cat);
 }

@@ -22,6 +22,7 @@
 
 #include "brand.h"
 #include "lookalike_index.h"
+#include "name_index.h"
 #include "rewriters.h"
 #include "util.h"
 
@@ -50,6 +51,8 @@ typedef struct mk_catalog {
     json_t *labels;                 /* object: key -> {ja, en} */
     mk_lookalike_index *lookalike_index; /* official labels prepared for look-alike tests
                                             (lookalike_index.h); NULL in catalogs built by hand */
+    mk_name_index *name_index;      /* brand names in one-pass phrase sets (name_index.h); NULL in
+                                       catalogs built by hand */
 } mk_catalog;
 
 /* Loads and validates every file in dir. On failure returns NULL and sets *error

@@ -41,12 +41,12 @@
  */
 #include "lookalike.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "domain.h"
 #include "lookalike_index.h"
-#include "pairset.h"
 #include "textnorm.h"
 #include "util.h"
 
@@ -190,8 +190,18 @@ typedef struct host_view {
     char *unicode_folded;      /* mk_text_fold of unicode_label, else NULL */
     bool names_a_brand;        /* the label is itself some brand's label or token */
     bool registry_suffix;      /* the public suffix is a registry's, not a hosting platform's */
-    mk_pairset label_pairs;    /* byte pairs of label: rules out most tokens before a search */
+    uint64_t label_bytes[4];   /* which bytes occur in label: rules out most tokens before a search */
 } host_view;
+
+/* False when some byte of token does not occur in the label (a 256-bit set:
+ * labels are short, so clearing it costs nothing, unlike a pair set). */
+static bool label_may_hold(const host_view *h, const char *token)
+{
+    for (const unsigned char *p = (const unsigned char *)token; *p; p++)
+        if (!(h->label_bytes[*p >> 6] >> (*p & 63) & 1))
+            return false;
+    return true;
+}
 
 /* strcmp() == 0, with the first byte compared inline: almost every pair of
  * labels differs there, and this runs for every official label per host. */
@@ -228,13 +238,16 @@ static bool is_official_label(const mk_lookalike_index *ix, size_t b, const char
 static void compare_brand(const host_view *h, const mk_brand *brand, size_t b, bool tokens, candidate *best)
 {
     const mk_lookalike_index *ix = h->ix;
-    for (size_t i = ix->brand_start[b]; i < ix->brand_start[b + 1]; i++)
-        compare_official(h, &ix->labels[i], best);
-    if (!tokens || (h->registry_suffix && is_official_label(ix, b, h->label)))
+    /* compare_official rules out a label that is itself a brand's name, and
+     * only such a label can be this brand's official label. */
+    if (!h->names_a_brand)
+        for (size_t i = ix->brand_start[b]; i < ix->brand_start[b + 1]; i++)
+            compare_official(h, &ix->labels[i], best);
+    if (!tokens || (h->registry_suffix && h->names_a_brand && is_official_label(ix, b, h->label)))
         return;
     const char *first = brand->domains.n ? brand->domains.v[0] : "";
     for (size_t t = 0; t < brand->tokens.n; t++)
-        if (mk_pairset_may_contain(&h->label_pairs, brand->tokens.v[t]) &&
+        if (label_may_hold(h, brand->tokens.v[t]) &&
             label_has_token(h->label, brand->tokens.v[t]))
             consider(best, brand, first, "brand_token", 1);
     if (h->unicode_folded && idn_spells_name(brand, h->unicode_folded))
@@ -261,7 +274,8 @@ static void view_init(host_view *h, const mk_lookalike_index *ix, const char *la
     h->registry_suffix = mk_domain_suffix_is_registry(regdom);
     h->names_a_brand = mk_lookalike_index_names_brand(ix, label);
     h->ascii_fold = mk_fold_ascii_lookalikes(label);
-    mk_pairset_add(&h->label_pairs, label);
+    for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+        h->label_bytes[*p >> 6] |= (uint64_t)1 << (*p & 63);
     if (strncmp(label, "xn--", 4) == 0) {
         h->unicode_label = mk_domain_to_unicode(label);
         if (h->unicode_label && strcmp(h->unicode_label, label) != 0) {

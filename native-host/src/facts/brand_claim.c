@@ -9,6 +9,10 @@
  * domain, when it is a brand's official domain; then the body, where a brand
  * must be named repeatedly near the top before we believe the message speaks
  * for it (a newsletter that mentions Apple once does not claim to be Apple).
+ *
+ * Each text is searched for all names in one pass over the catalog's name
+ * index (name_index.h); a catalog built by hand, without the index, is
+ * searched name by name behind a byte-pair filter, with the same results.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +32,33 @@ typedef struct brand_match {
 } brand_match;
 
 static bool sender_name_in(const char *text, const char *name);
+static bool sender_name_at(const char *text, size_t start, size_t n);
+
+/* One pass over text with the name index: the longest name standing there as
+ * the search requires, the first in catalog order among equally long ones. */
+typedef struct longest_search {
+    const mk_catalog *cat;
+    const mk_phraseset *set;
+    const size_t *brand_of;
+    const char *text;
+    bool sender;
+    brand_match best;
+    size_t best_id;
+} longest_search;
+
+static bool consider_longest(void *ctx, size_t id, size_t start)
+{
+    longest_search *s = ctx;
+    size_t len = 0;
+    const char *name = mk_phraseset_phrase(s->set, id, &len);
+    if (len < s->best.len || (len == s->best.len && s->best.brand && id > s->best_id))
+        return true;
+    if (!(s->sender ? sender_name_at(s->text, start, len) : mk_text_word_at(s->text, start, len)))
+        return true;
+    s->best = (brand_match){&s->cat->brands[s->brand_of[id]], name, len};
+    s->best_id = id;
+    return true;
+}
 
 /* Longest brand name contained in text: among the names, or with sender set
  * among the sender names where they stand alone (sender_name_in). */
@@ -36,6 +67,14 @@ static brand_match longest_of(const mk_catalog *cat, const char *text, bool send
     brand_match best = {0};
     if (!text || !*text)
         return best;
+    if (cat->name_index) {
+        const mk_name_index *ix = cat->name_index;
+        longest_search s = {.cat = cat, .text = text, .sender = sender,
+                            .set = sender ? ix->sender_names : ix->names,
+                            .brand_of = sender ? ix->sender_names_brand : ix->names_brand};
+        mk_phraseset_scan(s.set, text, consider_longest, &s);
+        return s.best;
+    }
     mk_pairset pairs = {0};   /* rules out most names before any search */
     mk_pairset_add(&pairs, text);
     for (size_t i = 0; i < cat->n_brands; i++) {
@@ -63,17 +102,21 @@ static brand_match match_longest(const mk_catalog *cat, const char *text)
  * whole text, or set off by non-ASCII text or brackets on both sides
  * ("ETCメッセージ", "【au】お支払い"), never inside an ASCII phrase ("Line
  * Smith", "[ups-users]"), where such short words are something else. */
-static bool sender_name_in(const char *text, const char *name)
+static bool sender_name_at(const char *text, size_t start, size_t n)
 {
     static const char delimiters[] = "[]()<>:|/";
+    unsigned char before = start > 0 ? (unsigned char)text[start - 1] : 0, after = (unsigned char)text[start + n];
+    bool left = before == 0 || before >= 0x80 || strchr(delimiters, before);
+    bool right = after == 0 || after >= 0x80 || strchr(delimiters, after);
+    return left && right;
+}
+
+static bool sender_name_in(const char *text, const char *name)
+{
     size_t n = strlen(name);
-    for (const char *p = strstr(text, name); p; p = strstr(p + 1, name)) {
-        unsigned char before = p > text ? (unsigned char)p[-1] : 0, after = (unsigned char)p[n];
-        bool left = before == 0 || before >= 0x80 || strchr(delimiters, before);
-        bool right = after == 0 || after >= 0x80 || strchr(delimiters, after);
-        if (left && right)
+    for (const char *p = strstr(text, name); p; p = strstr(p + 1, name))
+        if (sender_name_at(text, (size_t)(p - text), n))
             return true;
-    }
     return false;
 }
 
@@ -145,6 +188,22 @@ static size_t count_mentions(const char *text, const char *needle)
     return count;
 }
 
+typedef struct window_search {
+    const char *text;
+    const mk_phraseset *set;
+    bool *present;   /* by id: the name stands in text on word boundaries */
+} window_search;
+
+static bool mark_word(void *ctx, size_t id, size_t start)
+{
+    window_search *w = ctx;
+    size_t len = 0;
+    mk_phraseset_phrase(w->set, id, &len);
+    if (!w->present[id] && mk_text_word_at(w->text, start, len))
+        w->present[id] = true;
+    return true;
+}
+
 /* The brand named most often in the opening of the body, if named enough.
  * pairs (of the whole body) rules most names out without a search. */
 static brand_match match_body(const mk_catalog *cat, const mk_pairset *pairs, const char *body)
@@ -158,10 +217,19 @@ static brand_match match_body(const mk_catalog *cat, const mk_pairset *pairs, co
             len--;
     }
     char *window = mk_xstrndup(body, len);
+    /* Which names stand in the window: one pass with the index, else each name behind the filter. */
+    bool *present = NULL;
+    if (cat->name_index) {
+        present = mk_xcalloc(mk_phraseset_count(cat->name_index->names) + 1, sizeof *present);
+        window_search ws = {window, cat->name_index->names, present};
+        mk_phraseset_scan(ws.set, window, mark_word, &ws);
+    }
+    size_t id = 0;
     for (size_t i = 0; i < cat->n_brands; i++) {
         const mk_brand *b = &cat->brands[i];
-        for (size_t j = 0; j < b->names.n; j++) {
-            if (!mk_pairset_may_contain(pairs, b->names.v[j]) || !mk_text_contains(window, b->names.v[j]))
+        for (size_t j = 0; j < b->names.n; j++, id++) {
+            if (present ? !present[id]
+                        : !mk_pairset_may_contain(pairs, b->names.v[j]) || !mk_text_contains(window, b->names.v[j]))
                 continue;
             size_t c = count_mentions(window, b->names.v[j]);
             if (c > best_count) {
@@ -172,6 +240,7 @@ static brand_match match_body(const mk_catalog *cat, const mk_pairset *pairs, co
             }
         }
     }
+    free(present);
     free(window);
     if (best_count < BODY_CLAIM_MIN_MENTIONS)
         best.brand = NULL;

@@ -289,14 +289,22 @@ static char *fold_bounded(const char *s)
 
 /* ---- hops ---------------------------------------------------------------- */
 
+/* Lookups in one message after which the mapped database pages are handed
+ * back: a header of a thousand forged Received lines would otherwise touch
+ * most of the City database (about 60 MB) within one message. */
+#define HOP_LOOKUPS_PER_RELEASE 128
+
 static void locate_hops(const mk_geo *geo, mk_facts *f)
 {
     f->hop_geo = mk_xcalloc(f->hops.n ? f->hops.n : 1, sizeof(mk_geo_info));
+    size_t lookups = 0;
     for (size_t i = 0; i < f->hops.n; i++) {
         const char *ip = f->hops.v[i].ip;
-        if (geo && *ip && !mk_ip_is_private(ip))
+        if (geo && *ip && !mk_ip_is_private(ip)) {
+            if (++lookups % HOP_LOOKUPS_PER_RELEASE == 0)
+                mk_geo_release_pages(geo);
             mk_geo_lookup(geo, ip, &f->hop_geo[i]);
-        else {
+        } else {
             f->hop_geo[i].city = mk_xstrdup("");
             f->hop_geo[i].asn_org = mk_xstrdup("");
         }

@@ -25,6 +25,8 @@
  * a document is cut after MK_HTML_MAX_TAGS start tags and MK_HTML_MAX_BYTES
  * bytes before parsing; real mail stays far below both. Links stop at
  * MK_LINKS_MAX and visible text at MK_VISIBLE_MAX bytes.
+ *
+ * Memory: gumbo's tree is built in an arena (html_arena.h) and dropped whole.
  */
 #include "page.h"
 
@@ -32,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html_arena.h"
 #include "urltext.h"
 #include "util.h"
 
@@ -508,9 +511,13 @@ void mk_page_add_html(mk_page *page, const char *html, size_t len, mk_link_sourc
     len = bounded_length(html, len);
     GumboOptions options = kGumboDefaultOptions;
     options.max_errors = 16;
+    mk_html_arena arena;
+    mk_html_arena_begin(&arena, &options);
     GumboOutput *out = gumbo_parse_with_options(&options, html, len);
-    if (!out)
+    if (!out) {
+        mk_html_arena_end(&arena, &options, NULL);
         return;
+    }
     walker w = {.page = page, .source = source};
     walk(&w, out->document);
     merge_text(&w.visible, &page->visible_text);
@@ -519,7 +526,7 @@ void mk_page_add_html(mk_page *page, const char *html, size_t len, mk_link_sourc
     mk_strbuf_free(&w.visible);
     mk_strbuf_free(&w.hidden);
     mk_strbuf_free(&w.caption);
-    gumbo_destroy_output(&options, out);
+    mk_html_arena_end(&arena, &options, out);
 }
 
 void mk_page_add_text(mk_page *page, const char *text, size_t len)

@@ -23,6 +23,13 @@
  * "IPv6:2001:db8::1", "[IPv6:::1]"); mk_ip_normalise() strips those wrappers
  * before inet_pton does the real parsing. Which addresses are internal is
  * decided in one place, contact.c, on the binary address.
+ *
+ * The registrable domain of the same few hosts is asked for many times per
+ * message (the sender's domain by every check that compares parties, a link
+ * host by the link and look-alike checks), and each answer costs an IDNA
+ * conversion and a walk of the suffix list. Each thread keeps the last
+ * answers in a small direct-mapped table keyed by the host as given; hosts
+ * too long for a slot are always computed.
  */
 #define _GNU_SOURCE
 #include "domain.h"
@@ -248,7 +255,43 @@ char *mk_domain_to_unicode(const char *host)
     return copy;
 }
 
+#define REGDOM_SLOTS 64
+#define REGDOM_SLOT_BYTES 96
+
+typedef struct regdom_slot {
+    bool used;
+    bool has_regdom;                  /* false: the host has none (IP, bare suffix, junk) */
+    char host[REGDOM_SLOT_BYTES];
+    char regdom[REGDOM_SLOT_BYTES];
+} regdom_slot;
+
+static _Thread_local regdom_slot regdom_memo[REGDOM_SLOTS];
+
+static char *registrable_uncached(const char *host);
+
 char *mk_domain_registrable(const char *host)
+{
+    size_t len = host ? strlen(host) : 0;
+    if (len == 0 || len >= REGDOM_SLOT_BYTES)
+        return registrable_uncached(host);
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)host[i]) * 16777619u;
+    regdom_slot *slot = &regdom_memo[h % REGDOM_SLOTS];
+    if (slot->used && strcmp(slot->host, host) == 0)
+        return slot->has_regdom ? mk_xstrdup(slot->regdom) : NULL;
+    char *result = registrable_uncached(host);
+    if (!result || strlen(result) < REGDOM_SLOT_BYTES) {
+        slot->used = true;
+        memcpy(slot->host, host, len + 1);
+        slot->has_regdom = result != NULL;
+        if (result)
+            strcpy(slot->regdom, result);
+    }
+    return result;
+}
+
+static char *registrable_uncached(const char *host)
 {
     char *ascii = mk_domain_to_ascii(host);
     if (!ascii)

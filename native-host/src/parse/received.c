@@ -529,7 +529,15 @@ bool mk_received_parse(const char *value, mk_hop *hop)
     free(hop->raw);
     hop->raw = mk_xstrdup(value);
 
-    mk_parse *ps = mk_xcalloc(1, sizeof *ps);
+    /* Not calloc: the two lexers are 12 KB that mk_lex_run starts afresh, and
+     * zeroing them cost more than the rest of the parse. */
+    mk_parse *ps = mk_xmalloc(sizeof *ps);
+    ps->top.n = ps->inner.n = 0;
+    ps->top.last_semi = ps->inner.last_semi = NULL;
+    memset(&ps->from, 0, sizeof ps->from);
+    memset(&ps->with, 0, sizeof ps->with);
+    ps->with_words = 0;
+    ps->with_closed = ps->have_by = false;
     const char *end = value + strlen(value);
     mk_lex_run(&ps->top, value, end);
     const char *body_end = ps->top.last_semi ? ps->top.last_semi : end;

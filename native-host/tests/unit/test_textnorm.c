@@ -25,6 +25,30 @@ static void test_fold_width_case_kana(void **state)
     assert_fold("【ＥＸ予約】", "【ex予約】");
 }
 
+/* ASCII text is folded without ICU; the ICU path (taken as soon as the text
+ * holds one non-ASCII letter) must agree with it on every ASCII character. */
+static void test_fold_ascii_agrees_with_icu(void **state)
+{
+    (void)state;
+    for (int c = 1; c < 128; c++) {
+        char plain[2] = {(char)c, '\0'};
+        char mixed[6] = {'\xc3', '\xa9', (char)c, '\xc3', '\xa9', '\0'};   /* é c é */
+        char *fast = mk_text_fold(plain, 1);
+        char *icu = mk_text_fold(mixed, 5);
+        assert_true(strlen(icu) >= 4);
+        assert_memory_equal(icu, "\xc3\xa9", 2);
+        assert_string_equal(icu + strlen(icu) - 2, "\xc3\xa9");
+        char middle[8] = {0};
+        memcpy(middle, icu + 2, strlen(icu) - 4);
+        /* white space between letters stays one space; alone it is trimmed */
+        assert_string_equal(middle, fast[0] ? fast : " ");
+        free(fast);
+        free(icu);
+    }
+    assert_fold("  Verify YOUR\r\n\r\n Account\f\vNOW ", "verify your account now");
+    assert_fold("Caf\xc3\xa9  OPEN", "caf\xc3\xa9 open");
+}
+
 static void test_fold_invalid_utf8(void **state)
 {
     (void)state;
@@ -86,6 +110,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_disguised_letters),
         cmocka_unit_test(test_fold_width_case_kana),
+        cmocka_unit_test(test_fold_ascii_agrees_with_icu),
         cmocka_unit_test(test_fold_invalid_utf8),
         cmocka_unit_test(test_contains_word_boundaries),
         cmocka_unit_test(test_skeleton_confusables),
