@@ -84,13 +84,33 @@ static bool read_strings(load_state *st, json_t *arr, list_mode mode, mk_strlist
 }
 
 /* Phrase sets are objects of language -> array; all languages are merged. */
-static bool read_phrase_set(load_state *st, json_t *root, const char *key, mk_strlist *out)
+/* Remembers how each phrase of arr is written in phrases.json, by its folded
+ * form: matching runs on folded text ("ログイン" and "ﾛｸﾞｲﾝ" both fold to
+ * "ろぐいん"), but a reader is shown the words as a person writes them. */
+static void remember_written(json_t *written, json_t *arr)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        const char *s = json_string_value(v);
+        if (!s)
+            continue;
+        char *folded = mk_text_fold(s, strlen(s));
+        if (*folded && !json_object_get(written, folded))
+            json_object_set_new(written, folded, json_string(s));
+        free(folded);
+    }
+}
+
+static bool read_phrase_set(load_state *st, json_t *root, const char *key, mk_strlist *out, json_t *written)
 {
     json_t *obj = json_object_get(root, key);
     if (!obj)
         return fail(st, "missing phrase set", key);
-    if (json_is_array(obj))
+    if (json_is_array(obj)) {
+        remember_written(written, obj);
         return read_strings(st, obj, FOLD, out, key);
+    }
     if (!json_is_object(obj))
         return fail(st, "phrase set must be an object of language -> array", key);
     const char *lang;
@@ -99,6 +119,8 @@ static bool read_phrase_set(load_state *st, json_t *root, const char *key, mk_st
         char *where = mk_xasprintf("%s.%s", key, lang);
         bool ok = read_strings(st, arr, FOLD, out, where);
         free(where);
+        if (ok)
+            remember_written(written, arr);
         if (!ok)
             return false;
     }
@@ -195,13 +217,14 @@ static bool load_phrases(load_state *st, mk_catalog *cat)
     if (!root)
         return false;
     mk_phrases *p = &cat->phrases;
-    bool ok = read_phrase_set(st, root, "urgency", &p->urgency) &&
-              read_phrase_set(st, root, "credential", &p->credential) &&
-              read_phrase_set(st, root, "generic_salutation", &p->generic_salutation) &&
-              read_phrase_set(st, root, "admin_roles", &p->admin_roles) &&
-              read_phrase_set(st, root, "spam_stamps", &p->spam_stamps) &&
-              read_phrase_set(st, root, "reward", &p->reward) &&
-              read_phrase_set(st, root, "claim", &p->claim);
+    p->written = json_object();
+    bool ok = read_phrase_set(st, root, "urgency", &p->urgency, p->written) &&
+              read_phrase_set(st, root, "credential", &p->credential, p->written) &&
+              read_phrase_set(st, root, "generic_salutation", &p->generic_salutation, p->written) &&
+              read_phrase_set(st, root, "admin_roles", &p->admin_roles, p->written) &&
+              read_phrase_set(st, root, "spam_stamps", &p->spam_stamps, p->written) &&
+              read_phrase_set(st, root, "reward", &p->reward, p->written) &&
+              read_phrase_set(st, root, "claim", &p->claim, p->written);
     json_decref(root);
     return ok;
 }
@@ -356,6 +379,7 @@ void mk_catalog_free(mk_catalog *cat)
         mk_brand_free(&cat->brands[i]);
     free(cat->brands);
     mk_phrases *p = &cat->phrases;
+    json_decref(p->written);
     mk_strlist_free(&p->urgency);
     mk_strlist_free(&p->credential);
     mk_strlist_free(&p->generic_salutation);
@@ -494,6 +518,12 @@ const char *mk_catalog_severity(const mk_catalog *cat, const char *id)
     json_t *def = json_object_get(cat->findings, id);
     const char *s = def ? json_string_value(json_object_get(def, "severity")) : NULL;
     return s ? s : "low";
+}
+
+const char *mk_catalog_phrase_as_written(const mk_catalog *cat, const char *folded)
+{
+    const char *written = json_string_value(json_object_get(cat->phrases.written, folded));
+    return written ? written : folded;
 }
 
 const char *mk_catalog_label(const mk_catalog *cat, const char *key, const char *locale)

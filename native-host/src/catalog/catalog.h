@@ -34,6 +34,7 @@ typedef struct mk_phrases {
     mk_strlist spam_stamps;         /* subject tags added by filters: "[spam]", "[迷惑メール]" */
     mk_strlist reward;              /* prizes, gifts, payouts: "you have won", "ギフト券", "airdrop" */
     mk_strlist claim;               /* taking them: "claim your", "受け取り", "resgatar" */
+    json_t *written;                /* folded phrase -> the phrase as phrases.json writes it */
 } mk_phrases;
 
 typedef struct mk_catalog {
@@ -84,6 +85,9 @@ bool mk_brand_speaks_for(const mk_brand *b, const char *host, const char *regdom
 /* Points for a finding id (0 when unknown); severity string or "low". */
 int mk_catalog_points(const mk_catalog *cat, const char *id);
 const char *mk_catalog_severity(const mk_catalog *cat, const char *id);
+/* How a folded phrase is written in phrases.json ("ろぐいん" -> "ログイン"), for
+ * quoting it to a reader; folded itself when no list has it. Borrowed. */
+const char *mk_catalog_phrase_as_written(const mk_catalog *cat, const char *folded);
 /* A label of labels.json in locale ("ja"/"en"); the key itself when missing. Borrowed. */
 const char *mk_catalog_label(const mk_catalog *cat, const char *key, const char *locale);
 

@@ -46,7 +46,7 @@ static void check_spam_stamp(const mk_facts *f, const mk_catalog *cat, mk_findin
     const char *stamp = first_phrase_in(&cat->phrases.spam_stamps, f->subject_folded);
     if (!stamp)
         return;
-    json_t *ev = json_pack("{s:s, s:s}", "stamp", stamp, "subject", f->msg->subject);
+    json_t *ev = json_pack("{s:s, s:s}", "stamp", mk_catalog_phrase_as_written(cat, stamp), "subject", f->msg->subject);
     mk_findings_add(out, "spam_stamp", ev);
 }
 
@@ -128,7 +128,7 @@ static void check_display_name_admin(const mk_facts *f, const mk_catalog *cat, m
     /* An administrator of the recipient's own organisation may write as such. */
     if (*f->recipient_regdom && mk_org_same(cat, f->recipient_regdom, f->from.regdom))
         return;
-    json_t *ev = json_pack("{s:s, s:s, s:s}", "display_name", f->msg->from.name, "role", role,
+    json_t *ev = json_pack("{s:s, s:s, s:s}", "display_name", f->msg->from.name, "role", mk_catalog_phrase_as_written(cat, role),
                            "address", f->msg->from.address);
     mk_findings_add(out, "display_name_impersonates_admin", ev);
 }

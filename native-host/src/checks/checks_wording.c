@@ -18,13 +18,14 @@
 #define GREETING_LINE 160     /* bytes where a named greeting (山田様, Hi Emma) is looked for */
 
 /* Phrases found in a or b; pairs (of texts a and b come from) rules most out unread. */
-static json_t *matched_phrases(const mk_strlist *phrases, const mk_pairset *pairs, const char *a, const char *b)
+static json_t *matched_phrases(const mk_catalog *cat, const mk_strlist *phrases, const mk_pairset *pairs, const char *a,
+                               const char *b)
 {
     json_t *found = json_array();
     for (size_t i = 0; i < phrases->n && json_array_size(found) < EVIDENCE_PHRASES; i++)
         if (mk_pairset_may_contain(pairs, phrases->v[i]) &&
             (mk_text_contains(a, phrases->v[i]) || (b && mk_text_contains(b, phrases->v[i]))))
-            json_array_append_new(found, json_string(phrases->v[i]));
+            json_array_append_new(found, json_string(mk_catalog_phrase_as_written(cat, phrases->v[i])));
     return found;
 }
 
@@ -32,8 +33,8 @@ static json_t *matched_phrases(const mk_strlist *phrases, const mk_pairset *pair
  * credentials in two forms ("click here" alone is everyday wording). */
 bool mk_wording_presses(const mk_facts *f, const mk_catalog *cat)
 {
-    json_t *urgent = matched_phrases(&cat->phrases.urgency, f->text_pairs, f->body_folded, f->subject_folded);
-    json_t *creds = matched_phrases(&cat->phrases.credential, f->text_pairs, f->body_folded, f->subject_folded);
+    json_t *urgent = matched_phrases(cat, &cat->phrases.urgency, f->text_pairs, f->body_folded, f->subject_folded);
+    json_t *creds = matched_phrases(cat, &cat->phrases.credential, f->text_pairs, f->body_folded, f->subject_folded);
     bool presses = json_array_size(urgent) > 0 || json_array_size(creds) >= 2;
     json_decref(urgent);
     json_decref(creds);
@@ -51,8 +52,8 @@ static bool claims_brand(const mk_facts *f)
  * brand, or in several forms at once. */
 static void check_phrase_families(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
-    json_t *urgent = matched_phrases(&cat->phrases.urgency, f->text_pairs, f->body_folded, f->subject_folded);
-    json_t *creds = matched_phrases(&cat->phrases.credential, f->text_pairs, f->body_folded, f->subject_folded);
+    json_t *urgent = matched_phrases(cat, &cat->phrases.urgency, f->text_pairs, f->body_folded, f->subject_folded);
+    json_t *creds = matched_phrases(cat, &cat->phrases.credential, f->text_pairs, f->body_folded, f->subject_folded);
     bool has_urgency = json_array_size(urgent) > 0;
     if (has_urgency)
         mk_findings_add(out, "urgency_language", json_pack("{s:o}", "phrases", urgent));
@@ -70,9 +71,9 @@ static void check_phrase_families(const mk_facts *f, const mk_catalog *cat, mk_f
  * the script of prize, gift-card and crypto-giveaway fraud. */
 static void check_reward_lure(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
-    json_t *reward = matched_phrases(&cat->phrases.reward, f->text_pairs, f->body_folded, f->subject_folded);
+    json_t *reward = matched_phrases(cat, &cat->phrases.reward, f->text_pairs, f->body_folded, f->subject_folded);
     json_t *claim = json_array_size(reward)
-                        ? matched_phrases(&cat->phrases.claim, f->text_pairs, f->body_folded, f->subject_folded)
+                        ? matched_phrases(cat, &cat->phrases.claim, f->text_pairs, f->body_folded, f->subject_folded)
                         : json_array();
     if (json_array_size(reward) && json_array_size(claim)) {
         json_array_extend(reward, claim);
@@ -169,7 +170,7 @@ static void check_salutation(const mk_facts *f, const mk_catalog *cat, mk_findin
         free(window);
         return;
     }
-    json_t *generic = matched_phrases(&cat->phrases.generic_salutation, f->text_pairs, window, NULL);
+    json_t *generic = matched_phrases(cat, &cat->phrases.generic_salutation, f->text_pairs, window, NULL);
     if (json_array_size(generic) > 0)
         mk_findings_add(out, "no_salutation", json_pack("{s:s, s:o}", "reason", "generic", "phrases", generic));
     else {

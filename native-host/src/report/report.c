@@ -211,9 +211,14 @@ static json_t *links_json(const mk_facts *f, const mk_findings *fs)
 
 /* ---- finding texts ------------------------------------------------------- */
 
-static const char *const locale_separator = ", ";
+/* Between the items of a list in a sentence: Japanese lists take the
+ * ideographic comma (「至急、停止されます」), English ones a comma. */
+static const char *list_separator(const char *locale)
+{
+    return locale && strcmp(locale, "ja") == 0 ? "、" : ", ";
+}
 
-static void append_evidence_value(mk_strbuf *b, json_t *v)
+static void append_evidence_value(mk_strbuf *b, json_t *v, const char *locale)
 {
     if (json_is_string(v))
         mk_strbuf_puts(b, json_string_value(v));
@@ -224,8 +229,8 @@ static void append_evidence_value(mk_strbuf *b, json_t *v)
         json_t *e;
         json_array_foreach(v, i, e) {
             if (i)
-                mk_strbuf_puts(b, locale_separator);
-            append_evidence_value(b, e);
+                mk_strbuf_puts(b, list_separator(locale));
+            append_evidence_value(b, e, locale);
         }
     }
 }
@@ -278,7 +283,7 @@ char *mk_report_finding_text(const mk_catalog *cat, const char *id, const char *
                 continue;
             }
             if (v) {
-                append_evidence_value(&b, v);
+                append_evidence_value(&b, v, locale);
                 p = close + 1;
                 continue;
             }
