@@ -56,7 +56,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_prefs(profile, download_dir, marionette_port):
+def write_prefs(profile, download_dir, marionette_port, extra=None):
     prefs = {
         "mail.provider.suppress_dialog_on_startup": True,
         "mail.accountmanager.accounts": "account1",
@@ -86,15 +86,17 @@ def write_prefs(profile, download_dir, marionette_port):
         "browser.download.start_downloads_in_tmp_dir": False,
         "toolkit.telemetry.reportingpolicy.firstRun": False,
     }
+    prefs.update(extra or {})
     with open(os.path.join(profile, "user.js"), "w") as f:
         for k, v in prefs.items():
             f.write(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n")
 
 
 class Run:
-    """One Thunderbird process showing one message."""
+    """One Thunderbird process showing one message (or, with message=None, the
+    main window; `folders` maps Local Folders mbox names to their bytes)."""
 
-    def __init__(self, root, xpi, message):
+    def __init__(self, root, xpi, message, folders=None, prefs=None):
         self.root = root
         self.home = os.path.join(root, "home")
         self.profile = tempfile.mkdtemp(prefix="profile-", dir=root)
@@ -104,7 +106,10 @@ class Run:
         os.makedirs(self.downloads, exist_ok=True)
         shutil.copy(xpi, os.path.join(self.profile, "extensions", ADDON_ID + ".xpi"))
         self.port = free_port()
-        write_prefs(self.profile, self.downloads, self.port)
+        write_prefs(self.profile, self.downloads, self.port, prefs)
+        for name, data in (folders or {}).items():
+            with open(os.path.join(self.profile, "Mail", "Local Folders", name), "wb") as f:
+                f.write(data)
         self.log_path = os.path.join(root, os.path.basename(self.profile) + ".log")
         env = dict(os.environ, HOME=self.home, DBUS_SESSION_BUS_ADDRESS="disabled:", NO_AT_BRIDGE="1",
                    MOZ_CRASHREPORTER_DISABLE="1", XDG_CONFIG_HOME=os.path.join(self.home, ".config"),
@@ -112,7 +117,7 @@ class Run:
         env.pop("DISPLAY", None)
         self.log = open(self.log_path, "wb")
         cmd = ["thunderbird", "--headless", "--no-remote", "--profile", self.profile,
-               "--marionette", "--remote-allow-system-access", message]
+               "--marionette", "--remote-allow-system-access"] + ([message] if message else [])
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                      start_new_session=True)
         self.offset = 0
