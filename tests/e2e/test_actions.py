@@ -1,6 +1,14 @@
 #!/usr/bin/env python3
 """test_actions.py - acting on verdicts, in a real Thunderbird.
 
+Report it: the phishing fixture is opened, its report tab's "Report this
+phishing" button pressed; the compose window must be addressed to the default
+desk for a Japanese reader (the Council of Anti-Phishing Japan) and carry the
+original and Mekiki's report. The test then presses Send in that window, as
+the reader would; Thunderbird delivers through a local SMTP sink on
+127.0.0.1, and the message/rfc822 attachment must be byte-identical to the
+source file. Screenshot: report-compose.png.
+
 Folder scan: a Local Folders Inbox of generated messages (the fixture corpus
 repeated, each copy with its own Message-ID) is scanned through the folder
 pane's context menu item, exactly as a reader would start it. The test waits
@@ -28,6 +36,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_thunderbird as tb  # noqa: E402
 from test_thunderbird import check  # noqa: E402
+from smtp_sink import SmtpSink  # noqa: E402
 
 FIXTURES = os.path.join(tb.SRC, "tests", "fixtures")
 SCAN_COUNT = int(os.environ.get("MEKIKI_E2E_SCAN_COUNT", "2000"))
@@ -178,6 +187,149 @@ def test_folder_scan(root, xpi):
         run.stop()
 
 
+def sending_prefs(smtp_port):
+    """A sending identity on its own account, delivering to the sink."""
+    return {
+        "mail.accountmanager.accounts": "account2,account1",
+        "mail.accountmanager.defaultaccount": "account2",
+        "mail.account.account2.server": "server2",
+        "mail.account.account2.identities": "id1",
+        "mail.server.server2.type": "pop3",
+        "mail.server.server2.hostname": "127.0.0.1",
+        "mail.server.server2.port": 9,
+        "mail.server.server2.userName": "reader",
+        "mail.server.server2.name": "reader@example.test",
+        "mail.server.server2.login_at_startup": False,
+        "mail.server.server2.check_new_mail": False,
+        "mail.server.server2.download_on_biff": False,
+        "mail.server.server2.directory-rel": "[ProfD]Mail/reader",
+        "mail.identity.id1.fullName": "Test Reader",
+        "mail.identity.id1.useremail": "reader@example.test",
+        "mail.identity.id1.smtpServer": "smtp1",
+        "mail.identity.id1.valid": True,
+        "mail.identity.id1.fcc": False,
+        "mail.smtpservers": "smtp1",
+        "mail.smtp.defaultserver": "smtp1",
+        "mail.smtpserver.smtp1.type": "smtp",
+        "mail.smtpserver.smtp1.hostname": "127.0.0.1",
+        "mail.smtpserver.smtp1.port": smtp_port,
+        "mail.smtpserver.smtp1.authMethod": 1,
+        "mail.smtpserver.smtp1.try_ssl": 0,
+        "mail.smtpserver.smtp1.username": "",
+    }
+
+
+# Chrome-context script: what the compose window holds.
+COMPOSE_STATE = r"""
+for (const win of Services.wm.getEnumerator("msgcompose")) {
+  const to = [...win.document.querySelectorAll("#toAddrContainer mail-address-pill")].map(p => p.fullAddress || p.label);
+  const bucket = win.document.getElementById("attachmentBucket");
+  const names = bucket ? [...bucket.itemChildren].map(i => i.attachment.name + " " + i.attachment.contentType) : [];
+  return { to, subject: win.document.getElementById("msgSubject").value, attachments: names };
+}
+return null;
+"""
+
+# Chrome-context script: the reader presses Send.
+COMPOSE_SEND = r"""
+for (const win of Services.wm.getEnumerator("msgcompose")) {
+  win.goDoCommand("cmd_sendNow");
+  return true;
+}
+return false;
+"""
+
+
+def rfc822_attachment(data):
+    """The body of the message/rfc822 part of a received message, undecoded
+    unless it was transfer-encoded (then decoded)."""
+    import base64
+    import email
+    import email.policy
+    import quopri
+    top = email.message_from_bytes(data, policy=email.policy.compat32)
+    boundary = top.get_boundary()
+    if not boundary:
+        return None
+    for segment in data.split(b"--" + boundary.encode())[1:]:
+        head, sep, body = segment.partition(b"\r\n\r\n")
+        if not sep:
+            continue
+        headers = email.message_from_bytes(head.lstrip(b"\r\n") + b"\r\n\r\n", policy=email.policy.compat32)
+        if headers.get_content_type() != "message/rfc822":
+            continue
+        body = body[:-2] if body.endswith(b"\r\n") else body   # the CRLF before the next delimiter
+        cte = (headers.get("Content-Transfer-Encoding") or "").lower()
+        if cte == "base64":
+            return base64.b64decode(body)
+        if cte == "quoted-printable":
+            return quopri.decodestring(body)
+        return body
+    return None
+
+
+def test_report_phishing(root, xpi):
+    sink = SmtpSink().start()
+    message = os.path.join(tb.MESSAGES, "phishing-ekinet.eml")
+    run = tb.Run(root, xpi, message, prefs=sending_prefs(sink.port))
+    try:
+        ev = tb.banner_event(run, ("phishing", "suspicious", "safe", "error"))
+        if not check(ev is not None and ev["level"] == "phishing", "the phishing banner is shown"):
+            print(run.tail())
+            return
+        m = run.connect()
+        check(bool(m.script(tb.CLICK_ACTION)), "clicked the toolbar button")
+        check(run.wait_event(lambda e: e.get("event") == "report-rendered", "report rendered") is not None,
+              "the report tab opened")
+        opened = None
+        deadline = time.monotonic() + tb.TIMEOUT
+        while opened is None and time.monotonic() < deadline:
+            in_page(run, "/report/report.html",
+                    "const b = content.document.getElementById('mk-report-phish'); if (b && !b.disabled) b.click();")
+            opened = run.wait_event(lambda e: e.get("event") in ("report-compose-opened", "report-compose-failed"),
+                                    "compose opened", timeout=1.0)
+        if not check(opened is not None and opened["event"] == "report-compose-opened",
+                     f"'Report this phishing' opened a compose window ({opened})"):
+            print(run.tail())
+            return
+        check(opened.get("to") == "info@antiphishing.jp", "addressed to the Council of Anti-Phishing Japan by default")
+        state = None
+        deadline = time.monotonic() + tb.TIMEOUT
+        while time.monotonic() < deadline:
+            state = m.script(COMPOSE_STATE)
+            if state and len(state.get("attachments", [])) >= 2 and state.get("to"):
+                break
+            time.sleep(0.3)
+        print(f"compose window: {state}")
+        check(bool(state) and any("info@antiphishing.jp" in a for a in state["to"]), "the To field holds the desk")
+        check(bool(state) and "original-message.eml message/rfc822" in state["attachments"],
+              "the original is attached as message/rfc822")
+        check(bool(state) and any(a.startswith("mekiki-report.json") for a in state["attachments"]),
+              "Mekiki's JSON report is attached")
+        tb.take_screenshot(run, "report-compose.png", "msgcompose")
+        check(not sink.messages, "nothing was sent before the reader pressed Send")
+        check(m.script(COMPOSE_SEND), "pressed Send in the compose window")
+        deadline = time.monotonic() + tb.TIMEOUT
+        while not sink.messages and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if not check(len(sink.messages) == 1, "Thunderbird delivered one message to the SMTP sink on 127.0.0.1"):
+            print(run.tail())
+            return
+        mail_from, rcpts, data = sink.messages[0]
+        check(rcpts == ["<info@antiphishing.jp>"], f"sent to the desk only ({rcpts})")
+        with open(message, "rb") as f:
+            original = f.read()
+        attached = rfc822_attachment(data)
+        check(attached == original, f"the attached message is byte-identical to the source "
+              f"({len(attached or b'')} vs {len(original)} bytes)")
+        if attached != original:
+            with open(os.path.join(root, "sent.eml"), "wb") as f:
+                f.write(data)
+    finally:
+        run.stop()
+        sink.stop()
+
+
 def main():
     if not shutil.which("thunderbird") or not tb.HOST:
         print("FAIL: thunderbird or the host binary is missing")
@@ -188,6 +340,7 @@ def main():
         subprocess.run(["bash", os.path.join(tb.SRC, "scripts", "package-addon.sh"), xpi], check=True,
                        stdout=subprocess.DEVNULL)
         tb.setup_home(root)
+        test_report_phishing(root, xpi)
         test_folder_scan(root, xpi)
     finally:
         if tb.failures or os.environ.get("MEKIKI_E2E_KEEP"):

@@ -50,9 +50,12 @@ static json_t *brand_json(const mk_facts *f, const char *locale)
     json_t *domains = json_array();
     for (size_t i = 0; i < b->domains.n; i++)
         json_array_append_new(domains, json_string(b->domains.v[i]));
-    return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s}", "id", b->id, "name",
-                     strcmp(locale, "ja") == 0 ? b->name_ja : b->name_en, "official_domains", domains,
-                     "country", b->country, "kind", b->kind, "source", f->claim_source ? f->claim_source : "");
+    json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s}", "id", b->id, "name",
+                          strcmp(locale, "ja") == 0 ? b->name_ja : b->name_en, "official_domains", domains,
+                          "country", b->country, "kind", b->kind, "source", f->claim_source ? f->claim_source : "");
+    if (*b->report_address)
+        json_object_set_new(o, "report_address", json_string(b->report_address));
+    return o;
 }
 
 static json_t *attachments_json(const mk_message *m)
