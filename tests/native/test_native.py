@@ -309,9 +309,37 @@ def case_huge_report_is_trimmed():
     assert h.close_and_wait() == 0
 
 
+def case_trusted_senders():
+    # The reader's trusted senders (an extension of the protocol) are judged in
+    # the host: the report says whether the trust held, and a malformed list is
+    # a bad request, not a silent "no list".
+    h = Host()
+    raw = read_message("phish_ekinet.eml")
+    h.send(analyze_request(raw, rid="plain"))
+    assert "sender_trust" not in h.recv()["report"]
+    entry = {"address": "info@vecterdian.shop", "domain": "vecterdian.shop", "scope": "address", "proof": "dkim"}
+    h.send(dict(analyze_request(raw, rid="t1"), trusted_senders=[entry]))
+    report = h.recv()["report"]
+    trust = report["sender_trust"]
+    assert trust["status"] == "unproven" and trust["proof_now"] == "none", trust
+    assert trust["entry"]["address"] == "info@vecterdian.shop", trust
+    assert "trusted_sender_unproven" in [f["id"] for f in report["findings"]], report["findings"]
+    # a full list of the largest size the add-on keeps fits in one request
+    many = [{"address": f"p{i}@org{i}.example", "domain": f"org{i}.example", "scope": "address", "proof": "dmarc"}
+            for i in range(200)]
+    h.send(dict(analyze_request(raw, rid="t2"), trusted_senders=many))
+    assert h.recv()["report"]["sender_trust"]["status"] == "not_listed"
+    h.send(dict(analyze_request(raw, rid="t3"), trusted_senders=many + many[:1]))
+    expect_error(h, "bad_request", rid="t3", mentions="trusted_senders")
+    h.send(dict(analyze_request(raw, rid="t4"), trusted_senders=[{"domain": "x.example", "proof": "trust-me"}]))
+    expect_error(h, "bad_request", rid="t4", mentions="proof")
+    assert h.close_and_wait() == 0
+
+
 CASES = [case_ping, case_analyze_offline_only, case_online_request_to_offline_host_gets_final, case_locale, case_bad_requests, case_empty_frame,
          case_oversize_message, case_absurd_length_resync, case_absurd_length_then_eof,
-         case_truncated_length, case_truncated_body, case_eof_exits_cleanly, case_huge_report_is_trimmed]
+         case_truncated_length, case_truncated_body, case_eof_exits_cleanly, case_huge_report_is_trimmed,
+         case_trusted_senders]
 
 
 def main():

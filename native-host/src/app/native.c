@@ -207,13 +207,15 @@ static bool lookup_allowed(json_t *lookups, const char *kind)
 }
 
 static void run_analysis(mk_session *s, json_t *id, const char *raw, size_t len, const char *locale,
-                         bool online, json_t *lookups)
+                         bool online, json_t *lookups, const mk_trust_list *trust)
 {
     mk_analysis *a = mk_analysis_offline(s->ctx, raw, len);
     if (!a) {
         send_error(s, id, "internal", "the analysis could not be started");
         return;
     }
+    if (trust)
+        mk_analysis_trust_senders(a, trust);
     json_t *report = mk_analysis_report(a, locale);
     if (!report) {
         send_error(s, id, "internal", "the report could not be built");
@@ -282,10 +284,24 @@ static void handle_analyze(mk_session *s, json_t *req, json_t *id)
                    MK_NATIVE_MAX_MESSAGE);
         return;
     }
+    /* The reader's trusted senders (an extension of the contract, see
+     * sender_trust.h): judged afresh against every message. */
+    mk_trust_list *trust = NULL;
+    json_t *trusted = json_object_get(req, "trusted_senders");
+    if (trusted && !json_is_null(trusted)) {
+        const char *trust_error = NULL;
+        trust = mk_trust_list_from_json(trusted, &trust_error);
+        if (!trust) {
+            send_error(s, id, "bad_request", "%s", trust_error);
+            return;
+        }
+    }
     gsize raw_len = 0;
     guchar *raw = g_base64_decode(json_string_value(b64), &raw_len);
-    run_analysis(s, id, (const char *)raw, raw_len, locale, json_is_true(online), json_object_get(req, "lookups"));
+    run_analysis(s, id, (const char *)raw, raw_len, locale, json_is_true(online), json_object_get(req, "lookups"),
+                 trust);
     g_free(raw);
+    mk_trust_list_free(trust);
 }
 
 /* ---- dispatch ------------------------------------------------------------ */
@@ -293,7 +309,9 @@ static void handle_analyze(mk_session *s, json_t *req, json_t *id)
 /* A request is a handful of fields; one big string (raw_b64) is what makes it
  * large. Counting structural characters outside strings before parsing keeps
  * a frame of 64 MiB of "[1,1,1,..." from becoming gigabytes of parsed values. */
-#define MK_NATIVE_MAX_ELEMENTS 1024
+/* A request's structure is a handful of fields plus, at most, the reader's
+ * trusted senders (MK_TRUST_MAX_ENTRIES objects of four fields). */
+#define MK_NATIVE_MAX_ELEMENTS 4096
 
 static size_t count_json_elements(const char *p, size_t len)
 {
