@@ -112,7 +112,7 @@ function runAnalysis(messageId) {
         entry.stage = stage;
         log("report", { messageId, stage, verdict: report && report.verdict });
         setState(entry, { kind: "result", stage, report, onlinePending: online && stage === "offline" });
-      }, settings.lookups);
+      }, settings.lookups, { trusted_senders: globalThis.MekikiTrustStore.current() });
     } catch (err) {
       log("error", { messageId, code: err.code || "internal", message: String(err.message) });
       setState(entry, { kind: "error", code: err.code || "internal", message: String(err.message || err) });

@@ -50,7 +50,8 @@
     const report = state.report || {};
     let verdict = ["safe", "suspicious", "phishing"].includes(report.verdict) ? report.verdict : "suspicious";
     const MekikiSettings = root.MekikiSettings || require("./settings.js");
-    const trusted = MekikiSettings.isTrustedSender(report, settings.trustedDomains || []);
+    const trusted = MekikiSettings.isTrustedSender(report, settings.trustedDomains || []) ||
+      (!!report.sender_trust && report.sender_trust.status === "held");   /* the host's judgement, trust-store.js */
     if (trusted && verdict === "suspicious") verdict = "safe";
     const pending = state.stage === "offline" && !!state.onlinePending;
     if (verdict === "safe" && settings.safeBanner === "none" && !pending) return null;

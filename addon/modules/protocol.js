@@ -35,10 +35,12 @@
 
   /* `lookups` (which kinds of online look-up the user allows) is an
    * addition to the contract's fields; a host that does not know it simply
-   * ignores it and `online` alone still decides. */
-  function makeAnalyzeRequest(id, bytes, locale, online, lookups) {
+   * ignores it and `online` alone still decides. `extra` carries further
+   * additions (trusted_senders, see trust-store.js). */
+  function makeAnalyzeRequest(id, bytes, locale, online, lookups, extra) {
     const req = { type: "analyze", id, raw_b64: encodeBase64(bytes), locale, online: !!online };
     if (online && lookups) req.lookups = Object.assign({}, lookups);
+    if (extra) Object.assign(req, extra, { type: "analyze", id });
     return req;
   }
 
@@ -139,13 +141,13 @@
 
   /* Runs one analysis: the offline report first, then the final one unless
    * online look-ups were not requested. */
-  function analyze(connection, bytes, locale, online, onStage, lookups) {
+  function analyze(connection, bytes, locale, online, onStage, lookups, extra) {
     if (bytes.length > MAX_MESSAGE_BYTES) {
       const err = new Error("message too large");
       err.code = "too_large";
       return Promise.reject(err);
     }
-    const body = makeAnalyzeRequest(connection.nextId(), bytes, locale, online, lookups);
+    const body = makeAnalyzeRequest(connection.nextId(), bytes, locale, online, lookups, extra);
     const isLast = (msg) => msg.type === "report" && (msg.stage === "final" || !online);
     return connection.request(body, (msg) => {
       if (msg.type === "report") onStage(msg.stage, msg.report);

@@ -4,6 +4,10 @@
  * stores its choices under storage.local "actions" (normalised by
  * modules/report-phish.js), so the analysis options are untouched. Every
  * change is saved at once, like the rest of the page.
+ *
+ * It also shows the reader's own lists (modules/trust-store.js): the senders
+ * they know, each removable, and how many missed phishing messages they
+ * noted; both can be exported as JSON or cleared.
  */
 (function () {
   "use strict";
@@ -64,6 +68,50 @@
       element("label", { className: "mk-block" }, [element("span", { textContent: msg("optItDesk") }), " ", it, " ", note]),
     ]);
     document.body.insertBefore(section, document.getElementById("mk-saved"));
+    document.body.insertBefore(await buildLists(), document.getElementById("mk-saved"));
+  }
+
+  /* ---- the reader's own lists ---- */
+
+  const TS = MekikiTrustStore;
+  const lists = element("fieldset", { id: "mk-lists" });
+
+  async function drawLists() {
+    const { trustedSenders = [], missedPhish = [] } = await browser.storage.local.get(["trustedSenders", "missedPhish"]);
+    const rows = trustedSenders.map((e) => {
+      const remove = element("button", { type: "button", textContent: msg("optRemove") });
+      remove.addEventListener("click", async () => {
+        const now = (await browser.storage.local.get("trustedSenders")).trustedSenders;
+        await browser.storage.local.set({ trustedSenders: TS.removeTrusted(now, e) });
+      });
+      const who = (e.address || "*@" + e.domain) + (e.name ? " (" + e.name + ")" : "");
+      return element("li", {}, [msg("optTrustedEntry", [who, String(e.added || "").slice(0, 10), msg("trustProof_" + e.proof) || e.proof]), " ", remove]);
+    });
+    const exportButton = element("button", { type: "button", id: "mk-lists-export", textContent: msg("optListsExport") });
+    exportButton.addEventListener("click", async () => {
+      const url = URL.createObjectURL(new Blob([TS.exportLists(trustedSenders, missedPhish)], { type: "application/json" }));
+      try {
+        await browser.downloads.download({ url, filename: "mekiki-my-lists.json", saveAs: true, conflictAction: "uniquify" });
+      } finally {
+        setTimeout(() => URL.revokeObjectURL(url), 60000);
+      }
+    });
+    const clearButton = element("button", { type: "button", id: "mk-lists-clear", textContent: msg("optListsClear") });
+    clearButton.addEventListener("click", () => browser.storage.local.set({ trustedSenders: [], missedPhish: [] }));
+    lists.replaceChildren(
+      element("legend", { textContent: msg("optTrustedSenders") }),
+      rows.length ? element("ul", { id: "mk-trusted-list" }, rows) : element("p", { textContent: msg("optTrustedNone") }),
+      element("p", { id: "mk-missed-count", textContent: msg("optMissedCount", [String(missedPhish.length)]) }),
+      element("p", {}, [exportButton, " ", clearButton]),
+      element("p", { className: "mk-note", textContent: msg("optListsLocal") }));
+  }
+
+  async function buildLists() {
+    await drawLists();
+    browser.storage.onChanged.addListener((changes, area) => {
+      if (area === "local" && (changes.trustedSenders || changes.missedPhish)) drawLists();
+    });
+    return lists;
   }
 
   build();

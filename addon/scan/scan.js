@@ -118,13 +118,15 @@
   }
 
   async function run(folderName) {
+    const trusted = MekikiTrustStore.requestList((await browser.storage.local.get("trustedSenders")).trustedSenders);
     const connection = new MekikiProtocol.HostConnection((name) => browser.runtime.connectNative(name));
     scan = new FS.FolderScan({
       source: FS.folderMessages(browser.messages, folderId),
       readRaw: async (id) => new Uint8Array(await (await browser.messages.getRaw(id, { data_format: "File" })).arrayBuffer()),
       analyzeOne: async (bytes) => {
         let report = null;
-        await MekikiProtocol.analyze(connection, bytes, language, false, (stage, r) => { report = r; });
+        await MekikiProtocol.analyze(connection, bytes, language, false, (stage, r) => { report = r; }, null,
+          { trusted_senders: trusted });
         return report;
       },
       onRow: scheduleRedraw,

@@ -17,6 +17,15 @@ and that the verdict counts equal the host's own `mekiki scan` of the same
 mbox, prints the throughput, saves the results as CSV (one row per message)
 and clicks a row, which must open that message. Screenshot: scan-results.png.
 
+Trust this sender: a folder holds a colleague's message (DMARC passes for
+their domain), a second one from them, and a look-alike of them
+(tanuki-1ab.jp). The reader opens the first one's report and presses "I know
+this sender"; the second message's report must then say the trust held
+(decided by the host from the trusted_senders the add-on sent), and the
+look-alike must be flagged as imitating the sender, with a warning banner.
+"This is phishing" on the passed message is kept locally. Screenshots:
+trust-held-report.png, trust-lookalike-banner.png.
+
 Environment as for test_thunderbird.py; MEKIKI_E2E_SCAN_COUNT sets the folder
 size (default 2000).
 """
@@ -330,6 +339,142 @@ def test_report_phishing(root, xpi):
         sink.stop()
 
 
+# Chrome-context script: shows the message with this Message-ID in the
+# 3-pane tab (switching to it first).
+SELECT_MESSAGE = r"""
+const [messageId] = arguments;
+const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+const win = Services.wm.getMostRecentWindow("mail:3pane");
+const tabmail = win.document.getElementById("tabmail");
+tabmail.switchToTab(0);
+const about3Pane = tabmail.currentAbout3Pane;
+const inbox = MailServices.accounts.localFoldersServer.rootFolder.getChildNamed("Inbox");
+return (async () => {
+  if (about3Pane.gFolder != inbox) about3Pane.displayFolder(inbox.URI);
+  for (let i = 0; i < 600; i++) {
+    let hdr = null;
+    try {
+      hdr = inbox.msgDatabase.getMsgHdrForMessageID(messageId);
+    } catch (e) {
+      hdr = null;   /* the folder is still being indexed */
+    }
+    const index = hdr && about3Pane.gDBView ? about3Pane.gDBView.findIndexOfMsgHdr(hdr, true) : -1;
+    if (index >= 0) {
+      about3Pane.threadTree.selectedIndex = index;
+      return index;
+    }
+    await new Promise(resolve => win.setTimeout(resolve, 100));
+  }
+  return -1;
+})();
+"""
+
+# Chrome-context script: clicks Mekiki's button above the message shown in
+# the 3-pane tab.
+CLICK_ACTION_3PANE = r"""
+const win = Services.wm.getMostRecentWindow("mail:3pane");
+const about3Pane = win.document.getElementById("tabmail").currentAbout3Pane;
+const doc = about3Pane.messageBrowser.contentDocument;
+const btn = doc && doc.querySelector('[id$="messageDisplayAction-toolbarbutton"]');
+if (!btn) return false;
+btn.click();
+return true;
+"""
+
+
+def trust_folder():
+    with open(os.path.join(FIXTURES, "genuine-mailing-list-patch-postfix.eml"), "rb") as f:
+        first = f.read()
+    assert b"ksato@tanuki-lab.jp" in first
+
+    def variant(raw, mid, subject, sender=None):
+        msg = mailbox.mboxMessage(raw)
+        del msg["Message-ID"]
+        msg["Message-ID"] = f"<{mid}>"
+        del msg["Subject"]
+        msg["Subject"] = subject
+        if sender:
+            del msg["From"]
+            msg["From"] = sender
+        return msg
+
+    path = tempfile.mktemp(suffix=".mbox")
+    box = mailbox.mbox(path, create=True)
+    box.add(variant(first, "first@tanuki-lab.jp", "Re: [tanuki-devel] patch v2"))
+    box.add(variant(first, "second@tanuki-lab.jp", "Re: [tanuki-devel] patch v3"))
+    box.add(variant(first, "third@tanuki-1ab.jp", "Re: [tanuki-devel] patch v4 (urgent)",
+                    "Kenji Sato <ksato@tanuki-1ab.jp>"))
+    box.flush()
+    box.close()
+    with open(path, "rb") as f:
+        data = f.read()
+    os.unlink(path)
+    return data
+
+
+def open_report_for(run, mid, after):
+    """Shows the message and opens its report: (banner event, report-actions-ready event, report page)."""
+    m = run.connect()
+    check(m.script(SELECT_MESSAGE, [mid]) >= 0, f"selected {mid}")
+    shown = run.wait_event(lambda e: e.get("event") == "displayed" and run.events.index(e) >= after, f"{mid} displayed")
+    if not check(shown is not None, f"{mid} is displayed"):
+        return None, None, None
+    number = shown["messageId"]
+    banner = run.wait_event(lambda e: e.get("event") == "banner" and e.get("messageId") == number
+                            and e.get("level") != "progress" and run.events.index(e) >= after, f"banner for {mid}")
+    check(banner is not None, f"a banner for {mid}")
+    clicked = False
+    deadline = time.monotonic() + tb.TIMEOUT
+    while not clicked and time.monotonic() < deadline:
+        clicked = m.script(CLICK_ACTION_3PANE)
+        time.sleep(0.2)
+    check(clicked, "clicked Mekiki's button above the message")
+    ready = run.wait_event(lambda e: e.get("event") == "report-actions-ready" and e.get("messageId") == number,
+                           f"report actions for {mid}")
+    return banner, ready, f"/report/report.html?message={number}"
+
+
+def test_trust_sender(root, xpi):
+    run = tb.Run(root, xpi, None, folders={"Inbox": trust_folder()})
+    try:
+        if not check(run.wait_event(lambda e: e.get("event") == "ready", "add-on ready") is not None, "add-on started"):
+            return
+        banner, ready, page = open_report_for(run, "first@tanuki-lab.jp", 0)
+        if not check(ready is not None, "the first message's report is ready"):
+            print(run.tail())
+            return
+        check(ready.get("trust") == "not_listed", f"nobody is trusted yet ({ready.get('trust')})")
+        in_page(run, page, "content.document.getElementById('mk-trust-sender').click();")
+        saved = run.wait_event(lambda e: e.get("event") == "trust-saved", "trust saved")
+        check(saved is not None and saved["entry"]["address"] == "ksato@tanuki-lab.jp"
+              and saved["entry"]["proof"] == "dmarc", f"'I know this sender' saved the sender with DMARC ({saved})")
+
+        mark = len(run.events)
+        banner, ready, page = open_report_for(run, "second@tanuki-lab.jp", mark)
+        check(ready is not None and ready.get("trust") == "held",
+              f"the sender's next message: the trust held ({ready and ready.get('trust')})")
+        check(banner is not None and banner.get("level") in ("safe", "none"), "and it gets no warning")
+        if ready:
+            tb.take_screenshot(run, "trust-held-report.png", "mail:3pane")
+        in_page(run, page, "content.document.getElementById('mk-missed-phish').click();")
+        marked = run.wait_event(lambda e: e.get("event") == "phish-marked", "missed phish noted")
+        check(marked is not None and marked["record"]["messageId"] == "second@tanuki-lab.jp",
+              "'This is phishing' on a passed message is noted locally")
+
+        mark = len(run.events)
+        banner, ready, page = open_report_for(run, "third@tanuki-1ab.jp", mark)
+        check(ready is not None and ready.get("trust") == "imitated",
+              f"a look-alike of the trusted sender is flagged as imitating it ({ready and ready.get('trust')})")
+        check(banner is not None and banner.get("level") in ("suspicious", "phishing"),
+              f"the look-alike gets a warning banner ({banner and banner.get('level')})")
+        check(banner is not None and "tanuki-lab.jp" in banner.get("text", ""), "the banner names the imitated sender")
+        m = run.connect()
+        m.script("Services.wm.getMostRecentWindow('mail:3pane').document.getElementById('tabmail').switchToTab(0);")
+        tb.take_screenshot(run, "trust-lookalike-banner.png", "mail:3pane")
+    finally:
+        run.stop()
+
+
 def main():
     if not shutil.which("thunderbird") or not tb.HOST:
         print("FAIL: thunderbird or the host binary is missing")
@@ -341,6 +486,7 @@ def main():
                        stdout=subprocess.DEVNULL)
         tb.setup_home(root)
         test_report_phishing(root, xpi)
+        test_trust_sender(root, xpi)
         test_folder_scan(root, xpi)
     finally:
         if tb.failures or os.environ.get("MEKIKI_E2E_KEEP"):

@@ -106,7 +106,7 @@ static void run_checks(mk_analysis *a)
     mk_findings_free(&a->findings);
     mk_checks_run(&a->facts, a->ctx->catalog, &a->findings);
     if (a->trust) {
-        mk_sender_trust_judge(&a->facts, a->trust, &a->trust_result);
+        mk_sender_trust_judge(&a->facts, a->ctx->catalog, a->trust, &a->trust_result);
         mk_checks_sender_trust(&a->facts, &a->trust_result, &a->findings);
     }
     a->score = mk_score_compute(&a->findings, a->ctx->catalog);

@@ -169,14 +169,17 @@ static bool authentication_fails(const mk_auth *a)
                           strcmp(a->spf, "fail") == 0 || strcmp(a->spf, "softfail") == 0);
 }
 
-static const mk_trusted_sender *listed_entry(const mk_trust_list *list, const char *address, const char *regdom)
+/* An organisation entry never covers a free-mail or ISP mailbox domain: its
+ * addresses belong to strangers, not to one organisation. */
+static const mk_trusted_sender *listed_entry(const mk_trust_list *list, const mk_catalog *cat, const char *address,
+                                             const char *regdom)
 {
     const mk_trusted_sender *org = NULL;
     for (size_t i = 0; i < list->n; i++) {
         const mk_trusted_sender *e = &list->v[i];
         if (*e->address && strcmp(e->address, address) == 0)
             return e;
-        if (!org && e->organisation && strcmp(e->domain, regdom) == 0)
+        if (!org && e->organisation && strcmp(e->domain, regdom) == 0 && !mk_catalog_is_mailbox_domain(cat, regdom))
             org = e;
     }
     return org;
@@ -207,13 +210,17 @@ static const mk_trusted_sender *entry_for_domain(const mk_trust_list *list, cons
     return NULL;
 }
 
-void mk_sender_trust_judge(const mk_facts *f, const mk_trust_list *list, mk_trust_result *out)
+void mk_sender_trust_judge(const mk_facts *f, const mk_catalog *cat, const mk_trust_list *list,
+                           mk_trust_result *out)
 {
     memset(out, 0, sizeof *out);
+    /* What the sender proves now, so the reader's "I know this sender" can
+     * record it even when nobody is on the list yet. */
+    out->proof_now = mk_trust_proof_of(f, f->from.regdom);
     if (!list || !list->n || !f->from.addr || !*f->from.regdom)
         return;
     char *address = mk_ascii_lower_inplace(mk_xstrdup(f->from.addr->address));
-    const mk_trusted_sender *e = listed_entry(list, address, f->from.regdom);
+    const mk_trusted_sender *e = listed_entry(list, cat, address, f->from.regdom);
     free(address);
     if (e) {
         out->entry = e;

@@ -7,7 +7,8 @@
  * message had when the reader vouched for it. The list holds no verdicts,
  * only the evidence the trust rests on, so it is checked afresh every time:
  *
- *   held        the From address (or organisation) is on the list and the
+ *   held        the From address (or organisation - never a free-mail or ISP
+ *               mailbox domain, whose addresses are strangers') is on the list and the
  *               message proves that domain now as it did then: a trusted
  *               Authentication-Results header shows DMARC, aligned DKIM or
  *               aligned SPF passing for it (an entry made without any proof
@@ -70,7 +71,7 @@ typedef struct mk_trust_list {
 typedef struct mk_trust_result {
     mk_trust_status status;
     const mk_trusted_sender *entry;  /* the entry concerned; NULL when not_listed */
-    mk_trust_proof proof_now;        /* what this message proves for entry->domain */
+    mk_trust_proof proof_now;        /* what this message proves for its From domain */
     const char *how;                 /* imitated: "typo", "confusable", "idn", "brand_token",
                                         "display_name"; else NULL (static) */
 } mk_trust_result;
@@ -87,7 +88,8 @@ void mk_trust_list_free(mk_trust_list *list);
 /* What this message proves about its From domain. */
 mk_trust_proof mk_trust_proof_of(const mk_facts *facts, const char *regdom);
 
-void mk_sender_trust_judge(const mk_facts *facts, const mk_trust_list *list, mk_trust_result *out);
+void mk_sender_trust_judge(const mk_facts *facts, const mk_catalog *cat, const mk_trust_list *list,
+                           mk_trust_result *out);
 /* Adds trusted_sender_unproven / trusted_sender_lookalike for such results. */
 void mk_checks_sender_trust(const mk_facts *facts, const mk_trust_result *r, mk_findings *out);
 /* The report's "sender_trust" object (new reference). */

@@ -138,6 +138,10 @@ static void test_trust_holds_while_the_domain_proves_itself(void **state)
     /* ...is not covered by trust in one address */
     assert_string_equal(judge(other, KSATO).status, "not_listed");
     free(other);
+    /* trusting "the organisation" gmail.com does not trust every Gmail user */
+    char *gmail = rewrite("ksato@tanuki-lab.jp", "someone@gmail.com");
+    assert_string_equal(judge(gmail, "[{\"domain\": \"gmail.com\", \"scope\": \"organisation\"}]").status, "not_listed");
+    free(gmail);
 }
 
 static void test_trust_breaks_when_the_proof_is_gone(void **state)
@@ -196,6 +200,10 @@ static void test_lookalikes_of_a_trusted_sender_are_flagged(void **state)
     assert_string_equal(o.status, "not_listed");
     assert_false(o.lookalike || o.unproven);
     free(m);
+    /* an empty list still tells what the sender proves, for a new entry */
+    o = judge(base, "[]");
+    assert_string_equal(o.status, "not_listed");
+    assert_string_equal(o.proof_now, "dmarc");
 }
 
 static void test_without_a_list_the_report_is_unchanged(void **state)
