@@ -111,6 +111,7 @@ function runAnalysis(messageId) {
         entry.report = report;
         entry.stage = stage;
         log("report", { messageId, stage, verdict: report && report.verdict });
+        if (globalThis.MekikiActions) globalThis.MekikiActions.onReport(messageId, stage, report);   /* actions-background.js */
         setState(entry, { kind: "result", stage, report, onlinePending: online && stage === "offline" });
       }, settings.lookups, { trusted_senders: globalThis.MekikiTrustStore.current() });
     } catch (err) {

@@ -61,11 +61,25 @@
     }
     desk.addEventListener("change", save);
     it.addEventListener("change", save);
+    const tag = element("input", { type: "checkbox", name: "tagByVerdict", id: "mk-tag-by-verdict", checked: actions.tagByVerdict });
+    const junk = element("input", { type: "checkbox", name: "moveToJunk", id: "mk-move-to-junk", checked: actions.moveToJunk,
+      disabled: !actions.tagByVerdict });
+    async function saveSorting() {
+      junk.disabled = !tag.checked;
+      if (!tag.checked) junk.checked = false;
+      const current = RP.normalizeActions((await browser.storage.local.get("actions")).actions);
+      await browser.storage.local.set({ actions: RP.normalizeActions(Object.assign({}, current,
+        { tagByVerdict: tag.checked, moveToJunk: junk.checked })) });
+    }
+    tag.addEventListener("change", saveSorting);
+    junk.addEventListener("change", saveSorting);
 
     const section = element("fieldset", { id: "mk-actions" }, [
       element("legend", { textContent: msg("optActionsTitle") }),
       element("label", {}, [element("span", { textContent: msg("optReportDesk") }), " ", desk]),
       element("label", { className: "mk-block" }, [element("span", { textContent: msg("optItDesk") }), " ", it, " ", note]),
+      element("label", {}, [tag, " ", element("span", { textContent: msg("optTagByVerdict") })]),
+      element("label", {}, [junk, " ", element("span", { textContent: msg("optMoveToJunk") })]),
     ]);
     document.body.insertBefore(section, document.getElementById("mk-saved"));
     document.body.insertBefore(await buildLists(), document.getElementById("mk-saved"));

@@ -6,7 +6,8 @@
  * offline whatever the options say: a folder of mail must not become a burst
  * of look-ups nobody asked for. Rows are appended a few times a second while
  * they arrive and sorted once the scan ends; a click on a row opens that
- * message in a tab.
+ * message in a tab. When the reader switched on sorting by verdict, each
+ * result is also tagged in Thunderbird (never moved: see onRow).
  */
 (function () {
   "use strict";
@@ -118,7 +119,11 @@
   }
 
   async function run(folderName) {
-    const trusted = MekikiTrustStore.requestList((await browser.storage.local.get("trustedSenders")).trustedSenders);
+    const stored = await browser.storage.local.get(["trustedSenders", "actions"]);
+    const trusted = MekikiTrustStore.requestList(stored.trustedSenders);
+    const actions = MekikiReportPhish.normalizeActions(stored.actions);
+    const sorting = actions.tagByVerdict;
+    if (sorting) await MekikiVerdictTags.ensureTags(browser.messages.tags, translate);
     const connection = new MekikiProtocol.HostConnection((name) => browser.runtime.connectNative(name));
     scan = new FS.FolderScan({
       source: FS.folderMessages(browser.messages, folderId),
@@ -129,7 +134,14 @@
           { trusted_senders: trusted });
         return report;
       },
-      onRow: scheduleRedraw,
+      onRow: (row) => {
+        scheduleRedraw();
+        if (sorting && row.verdict !== "error") {
+          /* Tags only: moving messages out of the folder being listed would disturb the listing. */
+          MekikiVerdictTags.applyVerdict(browser, row.messageId, row.verdict, actions, translate,
+            { noMove: true, tagsReady: true }).catch(() => {});
+        }
+      },
     });
     startedAt = performance.now();
     $("mk-scan-status").textContent = translate("scanRunning");

@@ -26,6 +26,10 @@ look-alike must be flagged as imitating the sender, with a warning banner.
 "This is phishing" on the passed message is kept locally. Screenshots:
 trust-held-report.png, trust-lookalike-banner.png.
 
+Sort it: with both sorting options switched on in the real options page, the
+phishing message opened from the Inbox gets the "Phishing (Mekiki)" tag and
+lands in Junk; the genuine one gets no tag. Screenshot: sorted-junk.png.
+
 Environment as for test_thunderbird.py; MEKIKI_E2E_SCAN_COUNT sets the folder
 size (default 2000).
 """
@@ -475,6 +479,100 @@ def test_trust_sender(root, xpi):
         run.stop()
 
 
+# Chrome-context script: opens one of the add-on's pages in a tab.
+OPEN_ADDON_PAGE = r"""
+const [path] = arguments;
+const url = WebExtensionPolicy.getByID("mekiki@mekiki.app").getURL(path);
+const win = Services.wm.getMostRecentWindow("mail:3pane");
+win.document.getElementById("tabmail").openTab("contentTab", { url });
+return url;
+"""
+
+# Chrome-context script: the Local Folders' Junk folder: its flag, and the
+# Message-IDs and tag keywords of what it holds.
+JUNK_STATE = r"""
+const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+const root = MailServices.accounts.localFoldersServer.rootFolder;
+const junk = root.getFolderWithFlags(Ci.nsMsgFolderFlags.Junk);
+if (!junk) return null;
+const out = [];
+for (const hdr of junk.msgDatabase.enumerateMessages()) {
+  out.push({ id: hdr.messageId, keywords: hdr.getStringProperty("keywords") });
+}
+return { name: junk.name, messages: out };
+"""
+
+
+def message_id_of(path):
+    with open(path, "rb") as f:
+        return mailbox.mboxMessage(f.read())["Message-ID"].strip().strip("<>")
+
+
+def test_sort(root, xpi):
+    phish = os.path.join(tb.MESSAGES, "phishing-ekinet.eml")
+    genuine = os.path.join(tb.MESSAGES, "genuine-colleague.eml")
+    path = tempfile.mktemp(suffix=".mbox")
+    box = mailbox.mbox(path, create=True)
+    for p in (phish, genuine):
+        with open(p, "rb") as f:
+            box.add(mailbox.mboxMessage(f.read()))
+    box.flush()
+    box.close()
+    with open(path, "rb") as f:
+        inbox = f.read()
+    os.unlink(path)
+    run = tb.Run(root, xpi, None, folders={"Inbox": inbox, "Junk": b""})
+    try:
+        if not check(run.wait_event(lambda e: e.get("event") == "ready", "add-on ready") is not None, "add-on started"):
+            return
+        m = run.connect()
+        m.script(OPEN_ADDON_PAGE, ["options/options.html"])
+        deadline = time.monotonic() + tb.TIMEOUT
+        while time.monotonic() < deadline and not in_page(run, "/options/options.html", ""):
+            time.sleep(0.2)
+        time.sleep(1.0)   # the page builds its section after reading storage
+        in_page(run, "/options/options.html",
+                "const d = content.document; d.getElementById('mk-tag-by-verdict').click();"
+                "d.getElementById('mk-move-to-junk').click();")
+        time.sleep(1.5)
+        mark = len(run.events)
+        check(m.script(SELECT_MESSAGE, [message_id_of(phish)]) >= 0, "opened the phishing message")
+        sorted_ev = run.wait_event(lambda e: e.get("event", "").startswith("verdict-sort") and run.events.index(e) >= mark
+                                   and e.get("verdict") == "phishing", "phishing sorted")
+        check(sorted_ev is not None and sorted_ev.get("tagged") and sorted_ev.get("moved"),
+              f"the phishing message was tagged and moved ({sorted_ev})")
+        state = None
+        deadline = time.monotonic() + tb.TIMEOUT
+        while time.monotonic() < deadline:
+            state = m.script(JUNK_STATE)
+            if state and state["messages"]:
+                break
+            time.sleep(0.3)
+        check(bool(state) and [x["id"] for x in state["messages"]] == [message_id_of(phish)],
+              f"Junk holds the phishing message ({state})")
+        check(bool(state) and state["messages"] and "mekiki_phishing" in state["messages"][0]["keywords"].split(),
+              "with the tag 'Phishing (Mekiki)'")
+        mark = len(run.events)
+        check(m.script(SELECT_MESSAGE, [message_id_of(genuine)]) >= 0, "opened the genuine message")
+        safe_ev = run.wait_event(lambda e: e.get("event", "").startswith("verdict-sort") and run.events.index(e) >= mark,
+                                 "genuine sorted")
+        check(safe_ev is not None and safe_ev.get("verdict") == "safe" and not safe_ev.get("tagged")
+              and not safe_ev.get("moved"), f"the genuine message is neither tagged nor moved ({safe_ev})")
+        m.script(r"""
+const { MailServices } = ChromeUtils.importESModule("resource:///modules/MailServices.sys.mjs");
+const win = Services.wm.getMostRecentWindow("mail:3pane");
+const tabmail = win.document.getElementById("tabmail");
+tabmail.switchToTab(0);
+const junk = MailServices.accounts.localFoldersServer.rootFolder.getFolderWithFlags(Ci.nsMsgFolderFlags.Junk);
+tabmail.currentAbout3Pane.displayFolder(junk.URI);
+tabmail.currentAbout3Pane.threadTree.selectedIndex = 0;
+""")
+        time.sleep(1.5)
+        tb.take_screenshot(run, "sorted-junk.png", "mail:3pane")
+    finally:
+        run.stop()
+
+
 def main():
     if not shutil.which("thunderbird") or not tb.HOST:
         print("FAIL: thunderbird or the host binary is missing")
@@ -487,6 +585,7 @@ def main():
         tb.setup_home(root)
         test_report_phishing(root, xpi)
         test_trust_sender(root, xpi)
+        test_sort(root, xpi)
         test_folder_scan(root, xpi)
     finally:
         if tb.failures or os.environ.get("MEKIKI_E2E_KEEP"):
