@@ -469,6 +469,53 @@ static char *mk_feed_import_file(const char *db_path, const char *file, FILE *f,
     return err;
 }
 
+int mk_feed_import_bytes(const char *db_path, const char *name, const char *data, size_t len, long *imported,
+                         char **error)
+{
+    long count = 0;
+    char *err = NULL;
+    /* tmpfile() rather than fmemopen(): standard C, so it builds everywhere. */
+    FILE *f = len ? tmpfile() : NULL;
+    if (f && (fwrite(data, 1, len, f) != len || fseek(f, 0, SEEK_SET) != 0)) {
+        fclose(f);
+        f = NULL;
+    }
+    if (!f) {
+        err = len ? mk_xasprintf("cannot buffer %s: %s", name, strerror(errno)) : mk_xasprintf("%s is empty", name);
+    } else {
+        err = mk_feed_import_file(db_path, name, f, &count);
+        fclose(f);
+    }
+    if (imported)
+        *imported = count;
+    if (error)
+        *error = err;
+    else
+        free(err);
+    return err ? 1 : 0;
+}
+
+bool mk_feed_stats(mk_feed *feed, long *entries, char *added, size_t size)
+{
+    *entries = 0;
+    if (size)
+        added[0] = '\0';
+    if (!feed)
+        return false;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(feed->db, "SELECT COUNT(*), MAX(added) FROM urls", -1, &s, NULL) != SQLITE_OK)
+        return false;
+    bool ok = sqlite3_step(s) == SQLITE_ROW;
+    if (ok) {
+        *entries = (long)sqlite3_column_int64(s, 0);
+        const unsigned char *last = sqlite3_column_text(s, 1);
+        if (last && size)
+            snprintf(added, size, "%s", (const char *)last);
+    }
+    sqlite3_finalize(s);
+    return ok;
+}
+
 int mk_feed_import(const char *db_path, const char *file, long *imported, char **error)
 {
     long count = 0;
