@@ -8,6 +8,11 @@
  * It also shows the reader's own lists (modules/trust-store.js): the senders
  * they know, each removable, and how many missed phishing messages they
  * noted; both can be exported as JSON or cleared.
+ *
+ * And the local phishing-URL feed: the reader picks a JPCERT/CC-style CSV or
+ * URL-per-line file they downloaded; its bytes go to the host ("feed_import",
+ * on a connection of its own) and nowhere else; the feed's size and the date
+ * of its newest entry are shown from the host's answer and its pong.
  */
 (function () {
   "use strict";
@@ -83,6 +88,66 @@
     ]);
     document.body.insertBefore(section, document.getElementById("mk-saved"));
     document.body.insertBefore(await buildLists(), document.getElementById("mk-saved"));
+    document.body.insertBefore(await buildFeed(), document.getElementById("mk-saved"));
+  }
+
+  /* ---- the local phishing-URL feed ---- */
+
+  const MAX_FEED_BYTES = 32 * 1024 * 1024;   /* the host's limit */
+  const feedStatus = element("span", { id: "mk-feed-status" });
+  const feedResult = element("span", { id: "mk-feed-result", role: "status" });
+
+  function drawFeed(feed) {
+    feedStatus.textContent = !feed ? msg("optFeedUnknown")
+      : feed.entries ? msg("optFeedState", [String(feed.entries), String(feed.updated || "")]) : msg("optFeedEmpty");
+  }
+
+  async function debugLog() {
+    const r = await browser.runtime.sendMessage({ type: "get-settings" }).catch(() => null);
+    return !!(r && r.settings && r.settings.debugLog);
+  }
+
+  async function importFeed(file) {
+    if (!file) return;
+    if (file.size > MAX_FEED_BYTES) {
+      feedResult.textContent = msg("optFeedTooLarge");
+      return;
+    }
+    feedResult.textContent = msg("optFeedImporting");
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const connection = new MekikiProtocol.HostConnection((name) => browser.runtime.connectNative(name), { timeoutMs: 300000 });
+    let reply = null;
+    try {
+      await connection.request({ type: "feed_import", name: String(file.name).slice(0, 200),
+        data_b64: MekikiProtocol.encodeBase64(bytes) }, (m) => { reply = m; }, (m) => m.type === "feed_import");
+    } catch (err) {
+      reply = { status: "failed", error: String(err.message || err.code) };
+    } finally {
+      if (connection.port) connection.port.disconnect();
+    }
+    feedResult.textContent = reply.status === "ok" ? msg("optFeedImported", [String(reply.imported), file.name])
+      : msg("optFeedFailed", [String(reply.error || "")]);
+    if (reply.feed) drawFeed(reply.feed);
+    /* The long-lived host reopens the feed when pinged. */
+    browser.runtime.sendMessage({ type: "ping-host" }).catch(() => {});
+    if (await debugLog()) {
+      console.log("mekiki-event " + JSON.stringify({ event: "feed-imported", t: Date.now(), status: reply.status,
+        imported: reply.imported, feed: reply.feed || null, error: reply.error || null }));
+    }
+  }
+
+  async function buildFeed() {
+    const picker = element("input", { type: "file", id: "mk-feed-file", accept: ".csv,.txt,text/csv,text/plain" });
+    picker.addEventListener("change", () => importFeed(picker.files[0]));
+    const host = await browser.runtime.sendMessage({ type: "ping-host" }).catch(() => null);
+    drawFeed(host && host.ok && host.databases ? host.databases.feed : null);
+    return element("fieldset", { id: "mk-feed" }, [
+      element("legend", { textContent: msg("optFeedTitle") }),
+      element("p", {}, [feedStatus]),
+      element("label", { className: "mk-block" }, [element("span", { textContent: msg("optFeedImport") }), " ", picker]),
+      element("p", {}, [feedResult]),
+      element("p", { className: "mk-note", textContent: msg("optFeedLocal") }),
+    ]);
   }
 
   /* ---- the reader's own lists ---- */

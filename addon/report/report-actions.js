@@ -132,7 +132,10 @@
       missed.textContent = translate("missedButton");
       missed.title = translate("missedButtonTitle");
       drawTrust(response.report);
-      if (response.done) log("report-actions-ready", { messageId, trust: (response.report.sender_trust || {}).status || null });
+      if (response.done) {
+        log("report-actions-ready", { messageId, trust: (response.report.sender_trust || {}).status || null,
+          findings: (response.report.findings || []).map((f) => f.id) });
+      }
       if (!response.done && Date.now() - started < POLL_LIMIT_MS) setTimeout(() => poll(started), POLL_MS);
       return;
     }

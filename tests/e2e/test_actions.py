@@ -30,6 +30,11 @@ Sort it: with both sorting options switched on in the real options page, the
 phishing message opened from the Inbox gets the "Phishing (Mekiki)" tag and
 lands in Junk; the genuine one gets no tag. Screenshot: sorted-junk.png.
 
+Feed import: a JPCERT/CC-style CSV listing the phishing message's link is
+picked in the options page's file field; the host imports it, the page shows
+its size and date, and the message opened afterwards has the finding
+link_on_blocklist. Screenshot: feed-options.png.
+
 Environment as for test_thunderbird.py; MEKIKI_E2E_SCAN_COUNT sets the folder
 size (default 2000).
 """
@@ -573,6 +578,49 @@ tabmail.currentAbout3Pane.threadTree.selectedIndex = 0;
         run.stop()
 
 
+def test_feed(root, xpi):
+    phish = os.path.join(tb.MESSAGES, "phishing-ekinet.eml")
+    with open(phish, "rb") as f:
+        msg = mailbox.mboxMessage(f.read())
+    path = tempfile.mktemp(suffix=".mbox")
+    box = mailbox.mbox(path, create=True)
+    box.add(msg)
+    box.flush()
+    box.close()
+    with open(path, "rb") as f:
+        inbox = f.read()
+    os.unlink(path)
+    run = tb.Run(root, xpi, None, folders={"Inbox": inbox})
+    try:
+        if not check(run.wait_event(lambda e: e.get("event") == "ready", "add-on ready") is not None, "add-on started"):
+            return
+        m = run.connect()
+        m.script(OPEN_ADDON_PAGE, ["options/options.html"])
+        deadline = time.monotonic() + tb.TIMEOUT
+        while time.monotonic() < deadline and not in_page(run, "/options/options.html", ""):
+            time.sleep(0.2)
+        time.sleep(1.5)   # the page builds its sections after asking the host
+        listing = "date,URL,description\r\n2025/01/26,https://ekl-net.vecterdian.shop/update/,えきねっと\r\n"
+        in_page(run, "/options/options.html",
+                "const input = content.document.getElementById('mk-feed-file');"
+                f"const file = new content.File([{json.dumps(listing)}], 'phishing-list.csv', {{ type: 'text/csv' }});"
+                "const dt = new content.DataTransfer(); dt.items.add(file); input.files = dt.files;"
+                "input.dispatchEvent(new content.Event('change'));")
+        ev = run.wait_event(lambda e: e.get("event") == "feed-imported", "feed imported")
+        check(ev is not None and ev["status"] == "ok" and ev["imported"] == 1,
+              f"the list picked in the options was imported by the host ({ev})")
+        check(ev is not None and ev["feed"] and ev["feed"]["entries"] == 1 and ev["feed"]["updated"] == "2025/01/26",
+              "the options page learns the feed's size and date")
+        in_page(run, "/options/options.html", "content.document.getElementById('mk-feed').scrollIntoView();")
+        time.sleep(0.5)
+        tb.take_screenshot(run, "feed-options.png", "mail:3pane")
+        banner, ready, page = open_report_for(run, message_id_of(phish), len(run.events))
+        check(ready is not None and "link_on_blocklist" in ready.get("findings", []),
+              f"the message's link is now found on the imported list ({ready and ready.get('findings')})")
+    finally:
+        run.stop()
+
+
 def main():
     if not shutil.which("thunderbird") or not tb.HOST:
         print("FAIL: thunderbird or the host binary is missing")
@@ -583,6 +631,9 @@ def main():
         subprocess.run(["bash", os.path.join(tb.SRC, "scripts", "package-addon.sh"), xpi], check=True,
                        stdout=subprocess.DEVNULL)
         tb.setup_home(root)
+        # This run's own feed database, so an import never reaches another test.
+        os.environ["MEKIKI_FEED_DB"] = os.path.join(root, "feeds.sqlite")
+        test_feed(root, xpi)
         test_report_phishing(root, xpi)
         test_trust_sender(root, xpi)
         test_sort(root, xpi)
