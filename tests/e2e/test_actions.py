@@ -60,6 +60,25 @@ FIXTURES = os.path.join(tb.SRC, "tests", "fixtures")
 SCAN_COUNT = int(os.environ.get("MEKIKI_E2E_SCAN_COUNT", "2000"))
 
 
+def mbox_bytes(messages):
+    """An mbox file's bytes holding these messages (mailbox.mboxMessage)."""
+    path = tempfile.mktemp(suffix=".mbox")
+    box = mailbox.mbox(path, create=True)
+    for msg in messages:
+        box.add(msg)
+    box.flush()
+    box.close()
+    with open(path, "rb") as f:
+        data = f.read()
+    os.unlink(path)
+    return data
+
+
+def read_mbox_message(path):
+    with open(path, "rb") as f:
+        return mailbox.mboxMessage(f.read())
+
+
 def generated_mbox(root, count):
     """An mbox of `count` messages cycling through the fixture corpus."""
     sources = sorted(glob.glob(os.path.join(FIXTURES, "*.eml")))
@@ -407,18 +426,10 @@ def trust_folder():
             msg["From"] = sender
         return msg
 
-    path = tempfile.mktemp(suffix=".mbox")
-    box = mailbox.mbox(path, create=True)
-    box.add(variant(first, "first@tanuki-lab.jp", "Re: [tanuki-devel] patch v2"))
-    box.add(variant(first, "second@tanuki-lab.jp", "Re: [tanuki-devel] patch v3"))
-    box.add(variant(first, "third@tanuki-1ab.jp", "Re: [tanuki-devel] patch v4 (urgent)",
-                    "Kenji Sato <ksato@tanuki-1ab.jp>"))
-    box.flush()
-    box.close()
-    with open(path, "rb") as f:
-        data = f.read()
-    os.unlink(path)
-    return data
+    return mbox_bytes([variant(first, "first@tanuki-lab.jp", "Re: [tanuki-devel] patch v2"),
+                       variant(first, "second@tanuki-lab.jp", "Re: [tanuki-devel] patch v3"),
+                       variant(first, "third@tanuki-1ab.jp", "Re: [tanuki-devel] patch v4 (urgent)",
+                               "Kenji Sato <ksato@tanuki-1ab.jp>")])
 
 
 def open_report_for(run, mid, after):
@@ -509,23 +520,13 @@ return { name: junk.name, messages: out };
 
 
 def message_id_of(path):
-    with open(path, "rb") as f:
-        return mailbox.mboxMessage(f.read())["Message-ID"].strip().strip("<>")
+    return read_mbox_message(path)["Message-ID"].strip().strip("<>")
 
 
 def test_sort(root, xpi):
     phish = os.path.join(tb.MESSAGES, "phishing-ekinet.eml")
     genuine = os.path.join(tb.MESSAGES, "genuine-colleague.eml")
-    path = tempfile.mktemp(suffix=".mbox")
-    box = mailbox.mbox(path, create=True)
-    for p in (phish, genuine):
-        with open(p, "rb") as f:
-            box.add(mailbox.mboxMessage(f.read()))
-    box.flush()
-    box.close()
-    with open(path, "rb") as f:
-        inbox = f.read()
-    os.unlink(path)
+    inbox = mbox_bytes([read_mbox_message(phish), read_mbox_message(genuine)])
     run = tb.Run(root, xpi, None, folders={"Inbox": inbox, "Junk": b""})
     try:
         if not check(run.wait_event(lambda e: e.get("event") == "ready", "add-on ready") is not None, "add-on started"):
@@ -580,17 +581,7 @@ tabmail.currentAbout3Pane.threadTree.selectedIndex = 0;
 
 def test_feed(root, xpi):
     phish = os.path.join(tb.MESSAGES, "phishing-ekinet.eml")
-    with open(phish, "rb") as f:
-        msg = mailbox.mboxMessage(f.read())
-    path = tempfile.mktemp(suffix=".mbox")
-    box = mailbox.mbox(path, create=True)
-    box.add(msg)
-    box.flush()
-    box.close()
-    with open(path, "rb") as f:
-        inbox = f.read()
-    os.unlink(path)
-    run = tb.Run(root, xpi, None, folders={"Inbox": inbox})
+    run = tb.Run(root, xpi, None, folders={"Inbox": mbox_bytes([read_mbox_message(phish)])})
     try:
         if not check(run.wait_event(lambda e: e.get("event") == "ready", "add-on ready") is not None, "add-on started"):
             return
