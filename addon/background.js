@@ -113,7 +113,7 @@ function runAnalysis(messageId) {
         log("report", { messageId, stage, verdict: report && report.verdict });
         if (globalThis.MekikiActions) globalThis.MekikiActions.onReport(messageId, stage, report);   /* actions-background.js */
         setState(entry, { kind: "result", stage, report, onlinePending: online && stage === "offline" });
-      }, settings.lookups, { trusted_senders: globalThis.MekikiTrustStore.current() });
+      }, settings.lookups, globalThis.MekikiTrustStore.requestFields());
     } catch (err) {
       log("error", { messageId, code: err.code || "internal", message: String(err.message) });
       setState(entry, { kind: "error", code: err.code || "internal", message: String(err.message || err) });

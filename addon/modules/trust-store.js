@@ -3,9 +3,11 @@
  * "I know this sender" adds an entry to `trustedSenders`: the sender's
  * address (or, if the reader chose, their whole organisation's registrable
  * domain) and the authentication the message proved at that moment, as the
- * host reported it (report.sender_trust.proof_now). The list goes with every
- * analyze request as `trusted_senders`, and the host decides per message
- * whether the trust still holds (native-host/src/checks/sender_trust.h).
+ * host reported it (report.message.authentication.proves_from). While the
+ * list is not empty it goes with every analyze request as `trusted_senders`,
+ * and the host decides per message whether the trust still holds
+ * (native-host/src/checks/sender_trust.h); with no list the request and the
+ * report are exactly the contract's.
  *
  * "This is phishing" on a message Mekiki let pass adds a record to
  * `missedPhish`: enough to find the message again and to see what Mekiki
@@ -34,7 +36,9 @@
     const domain = lower(from && (from.registrable_domain || from.domain));
     if (!domain) return null;
     const address = lower(from.address);
-    const proof = report.sender_trust && PROOFS.includes(report.sender_trust.proof_now) ? report.sender_trust.proof_now : "none";
+    const auth = report.message.authentication;
+    const proven = (auth && auth.proves_from) || (report.sender_trust && report.sender_trust.proof_now);
+    const proof = PROOFS.includes(proven) ? proven : "none";
     const organisation = scope === "organisation" || !address;
     return { address: organisation ? "" : address, domain, scope: organisation ? "organisation" : "address", proof,
       name: String((from && from.name) || "").slice(0, 200), added: (now || new Date()).toISOString() };
@@ -99,7 +103,13 @@
     return cached;
   }
 
-  const api = { MAX_TRUSTED, MAX_MISSED, entryFromReport, addTrusted, removeTrusted, requestList, missedFromReport, addMissed, exportLists, current };
+  /* The analyze request's addition: nothing while the reader trusts nobody. */
+  function requestFields(list) {
+    const sent = list === undefined ? cached : requestList(list);
+    return sent.length ? { trusted_senders: sent } : null;
+  }
+
+  const api = { MAX_TRUSTED, MAX_MISSED, entryFromReport, addTrusted, removeTrusted, requestList, missedFromReport, addMissed, exportLists, current, requestFields };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.MekikiTrustStore = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -120,7 +120,7 @@
 
   async function run(folderName) {
     const stored = await browser.storage.local.get(["trustedSenders", "actions"]);
-    const trusted = MekikiTrustStore.requestList(stored.trustedSenders);
+    const trusted = MekikiTrustStore.requestFields(stored.trustedSenders);
     const actions = MekikiReportPhish.normalizeActions(stored.actions);
     const sorting = actions.tagByVerdict;
     if (sorting) await MekikiVerdictTags.ensureTags(browser.messages.tags, translate);
@@ -130,8 +130,7 @@
       readRaw: async (id) => new Uint8Array(await (await browser.messages.getRaw(id, { data_format: "File" })).arrayBuffer()),
       analyzeOne: async (bytes) => {
         let report = null;
-        await MekikiProtocol.analyze(connection, bytes, language, false, (stage, r) => { report = r; }, null,
-          { trusted_senders: trusted });
+        await MekikiProtocol.analyze(connection, bytes, language, false, (stage, r) => { report = r; }, null, trusted);
         return report;
       },
       onRow: (row) => {

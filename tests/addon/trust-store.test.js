@@ -12,7 +12,7 @@ function colleague(proof) {
   r.verdict = "safe";
   r.message = Object.assign({}, r.message, { message_id: "<x@tanuki-lab.jp>",
     from: { name: "Kenji Sato", address: "KSato@Tanuki-Lab.jp", domain: "tanuki-lab.jp", registrable_domain: "tanuki-lab.jp" } });
-  r.sender_trust = { status: "not_listed", entry: null, proof_now: proof };
+  r.message.authentication = { spf: "pass", dkim: "pass", dmarc: "pass", header: "", proves_from: proof };
   return r;
 }
 
@@ -24,9 +24,11 @@ test("'I know this sender' records the address, the organisation and the proof t
   const org = TS.entryFromReport(colleague("dkim"), "organisation", now);
   assert.equal(org.address, "");
   assert.equal(org.scope, "organisation");
-  /* an old host without sender_trust, or an odd value: no proof claimed */
-  const r = colleague("magic");
-  assert.equal(TS.entryFromReport(r, "address").proof, "none");
+  /* an odd value, or no authentication at all: no proof claimed */
+  assert.equal(TS.entryFromReport(colleague("magic"), "address").proof, "none");
+  const bare = colleague("dmarc");
+  bare.message.authentication = null;
+  assert.equal(TS.entryFromReport(bare, "address").proof, "none");
   assert.equal(TS.entryFromReport({ message: { from: null } }, "address"), null);
 });
 
@@ -49,6 +51,11 @@ test("the request carries only the fields the host's rule reads", () => {
     { domain: "", scope: "address" }, null, { domain: "c.example", scope: "weird", proof: "?" }]);
   assert.deepEqual(sent, [{ address: "a@b.example", domain: "b.example", scope: "address", proof: "dmarc" },
     { address: "", domain: "c.example", scope: "address", proof: "none" }]);
+  /* nobody trusted: the request is exactly the contract's */
+  assert.equal(TS.requestFields([]), null);
+  assert.deepEqual(Object.keys(P.makeAnalyzeRequest("r", new Uint8Array([65]), "ja", false, null, TS.requestFields([]))).sort(),
+    ["id", "locale", "online", "raw_b64", "type"]);
+  assert.deepEqual(TS.requestFields(sent), { trusted_senders: sent });
   const req = P.makeAnalyzeRequest("req-9", new Uint8Array([65]), "ja", false, null, { trusted_senders: sent, type: "evil", id: "x" });
   assert.deepEqual(req.trusted_senders, sent);
   assert.equal(req.type, "analyze");

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sender_trust.h"
 #include "util.h"
 
 /* ---- small builders ------------------------------------------------------ */
@@ -70,12 +71,16 @@ static json_t *attachments_json(const mk_message *m)
     return arr;
 }
 
-static json_t *auth_json(const mk_auth *a)
+/* "proves_from" (an addition to the contract): the strongest passing
+ * authentication aligned with the From domain, what "I know this sender"
+ * records (sender_trust.h). */
+static json_t *auth_json(const mk_facts *f)
 {
+    const mk_auth *a = &f->auth;
     if (!a->present)
         return json_null();
-    return json_pack("{s:s, s:s, s:s, s:o}", "spf", a->spf, "dkim", a->dkim, "dmarc", a->dmarc, "header",
-                     jstr(a->header));
+    return json_pack("{s:s, s:s, s:s, s:o, s:s}", "spf", a->spf, "dkim", a->dkim, "dmarc", a->dmarc, "header",
+                     jstr(a->header), "proves_from", mk_trust_proof_name(mk_trust_proof_of(f, f->from.regdom)));
 }
 
 static json_t *message_json(const mk_facts *f, const char *locale)
@@ -95,7 +100,7 @@ static json_t *message_json(const mk_facts *f, const char *locale)
     json_object_set_new(o, "message_id", jstr(m->message_id));
     json_object_set_new(o, "message_id_domain", jstr(m->message_id_domain));
     json_object_set_new(o, "claimed_brand", brand_json(f, locale));
-    json_object_set_new(o, "authentication", auth_json(&f->auth));
+    json_object_set_new(o, "authentication", auth_json(f));
     json_object_set_new(o, "attachments", attachments_json(m));
     json_object_set_new(o, "size", json_integer((json_int_t)m->raw_size));
     return o;

@@ -216,6 +216,33 @@ static void test_without_a_list_the_report_is_unchanged(void **state)
     mk_analysis_free(a);
 }
 
+/* What "I know this sender" records: the report says what the message
+ * proves for its From domain, with or without a list. */
+static void test_the_report_says_what_the_sender_proves(void **state)
+{
+    (void)state;
+    const char *cases[][3] = {
+        {"dmarc=pass", "dmarc=pass", "dmarc"},
+        {"dmarc=pass", "dmarc=none", "dkim"},   /* aligned DKIM (header.d=tanuki-lab.jp) */
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char *m = rewrite(cases[i][0], cases[i][1]);
+        mk_analysis *a = mk_analysis_offline(ctx, m, strlen(m));
+        json_t *r = mk_analysis_report(a, "en");
+        json_t *auth = json_object_get(json_object_get(r, "message"), "authentication");
+        assert_string_equal(json_string_value(json_object_get(auth, "proves_from")), cases[i][2]);
+        json_decref(r);
+        mk_analysis_free(a);
+        free(m);
+    }
+    /* SPF passes for the list's envelope domain, not the author's: no proof for tanuki-lab.jp */
+    char *a1 = rewrite("dmarc=pass", "dmarc=none");
+    char *a2 = rewrite_in(a1, "dkim=pass", "dkim=none");
+    assert_string_equal(judge(a2, "[]").proof_now, "none");
+    free(a1);
+    free(a2);
+}
+
 static void test_malformed_lists_are_refused(void **state)
 {
     (void)state;
@@ -248,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_trust_breaks_when_the_proof_is_gone),
         cmocka_unit_test(test_lookalikes_of_a_trusted_sender_are_flagged),
         cmocka_unit_test(test_without_a_list_the_report_is_unchanged),
+        cmocka_unit_test(test_the_report_says_what_the_sender_proves),
         cmocka_unit_test(test_malformed_lists_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
