@@ -519,6 +519,17 @@ return { name: junk.name, messages: out };
 """
 
 
+def open_options(run):
+    """Opens the options page in a tab once the add-on is ready; the Marionette client."""
+    m = run.connect()
+    m.script(OPEN_ADDON_PAGE, ["options/options.html"])
+    deadline = time.monotonic() + tb.TIMEOUT
+    while time.monotonic() < deadline and not in_page(run, "/options/options.html", ""):
+        time.sleep(0.2)
+    time.sleep(1.5)   # the page builds its sections after reading storage and asking the host
+    return m
+
+
 def message_id_of(path):
     return read_mbox_message(path)["Message-ID"].strip().strip("<>")
 
@@ -531,12 +542,7 @@ def test_sort(root, xpi):
     try:
         if not check(run.wait_event(lambda e: e.get("event") == "ready", "add-on ready") is not None, "add-on started"):
             return
-        m = run.connect()
-        m.script(OPEN_ADDON_PAGE, ["options/options.html"])
-        deadline = time.monotonic() + tb.TIMEOUT
-        while time.monotonic() < deadline and not in_page(run, "/options/options.html", ""):
-            time.sleep(0.2)
-        time.sleep(1.0)   # the page builds its section after reading storage
+        m = open_options(run)
         in_page(run, "/options/options.html",
                 "const d = content.document; d.getElementById('mk-tag-by-verdict').click();"
                 "d.getElementById('mk-move-to-junk').click();")
@@ -585,12 +591,7 @@ def test_feed(root, xpi):
     try:
         if not check(run.wait_event(lambda e: e.get("event") == "ready", "add-on ready") is not None, "add-on started"):
             return
-        m = run.connect()
-        m.script(OPEN_ADDON_PAGE, ["options/options.html"])
-        deadline = time.monotonic() + tb.TIMEOUT
-        while time.monotonic() < deadline and not in_page(run, "/options/options.html", ""):
-            time.sleep(0.2)
-        time.sleep(1.5)   # the page builds its sections after asking the host
+        m = open_options(run)
         listing = "date,URL,description\r\n2025/01/26,https://ekl-net.vecterdian.shop/update/,えきねっと\r\n"
         in_page(run, "/options/options.html",
                 "const input = content.document.getElementById('mk-feed-file');"
