@@ -284,8 +284,9 @@ function runAnalysis(messageId) {
         entry.report = report;
         entry.stage = stage;
         log("report", { messageId, stage, verdict: report && report.verdict });
+        if (globalThis.MekikiActions) globalThis.MekikiActions.onReport(messageId, stage, report);   /* actions-background.js */
         setState(entry, { kind: "result", stage, report, onlinePending: online && stage === "offline" });
-      }, settings.lookups, id);
+      }, settings.lookups, id, globalThis.MekikiTrustStore.requestFields());
     } catch (err) {
       const code = err.code || "internal";
       log("error", { messageId, code, message: String(err.message) });

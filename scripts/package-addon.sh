@@ -13,17 +13,19 @@ out="${1:-$root/dist/mekiki.xpi}"
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 mkdir -p "$(dirname "$out")"
 
-python3 - "$root/addon" "$out" <<'PY'
+python3 - "$root/addon" "$out" "$root/data" <<'PY'
 import os, sys, zipfile
-src, out = sys.argv[1], sys.argv[2]
+src, out, data = sys.argv[1], sys.argv[2], sys.argv[3]
 paths = []
 for dirpath, dirnames, filenames in os.walk(src):
     dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-    paths += [os.path.join(dirpath, f) for f in filenames if not f.startswith(".")]
+    paths += [(os.path.join(dirpath, f), os.path.relpath(os.path.join(dirpath, f), src)) for f in filenames if not f.startswith(".")]
+# The reporting desks are data the add-on reads itself (data/ -> data/ in the xpi).
+paths.append((os.path.join(data, "report-desks.json"), os.path.join("data", "report-desks.json")))
 tmp = out + ".tmp"
 with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-    for path in sorted(paths, key=lambda p: os.path.relpath(p, src)):
-        info = zipfile.ZipInfo(os.path.relpath(path, src).replace(os.sep, "/"), (2020, 1, 1, 0, 0, 0))
+    for path, name in sorted(paths, key=lambda p: p[1]):
+        info = zipfile.ZipInfo(name.replace(os.sep, "/"), (2020, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
         with open(path, "rb") as f:

@@ -73,7 +73,8 @@
   function resultModel(state, settings, t) {
     const report = state.report || {};
     let verdict = ["safe", "suspicious", "phishing"].includes(report.verdict) ? report.verdict : "suspicious";
-    const trusted = lib("MekikiSettings", "./settings.js").isTrustedSender(report, settings.trustedDomains || []);
+    const trusted = lib("MekikiSettings", "./settings.js").isTrustedSender(report, settings.trustedDomains || []) ||
+      (!!report.sender_trust && report.sender_trust.status === "held");   /* the host's judgement, trust-store.js */
     if (trusted && verdict === "suspicious") verdict = "safe";
     const pending = state.stage === "offline" && !!state.onlinePending;
     if (verdict === "safe" && settings.safeBanner === "none" && !pending) return null;

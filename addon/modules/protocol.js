@@ -45,11 +45,13 @@
 
   /* `lookups` (which kinds of online look-up the user allows) is an
    * addition to the contract's fields; a host that does not know it simply
-   * ignores it and `online` alone still decides. */
-  function makeAnalyzeRequest(id, raw, locale, online, lookups) {
+   * ignores it and `online` alone still decides. `extra` carries further
+   * additions (trusted_senders, see trust-store.js). */
+  function makeAnalyzeRequest(id, raw, locale, online, lookups, extra) {
     const b64 = typeof raw === "string" ? raw : encodeBase64(raw);
     const req = { type: "analyze", id, raw_b64: b64, locale, online: !!online };
     if (online && lookups) req.lookups = Object.assign({}, lookups);
+    if (extra) Object.assign(req, extra, { type: "analyze", id });
     return req;
   }
 
@@ -200,15 +202,16 @@
   /* Runs one analysis: the offline report first, then the final one unless
    * online look-ups were not requested. */
   /* `raw` is the message's bytes or, already encoded, their base64 text.
-   * `id` (optional) names the request so that it can be cancelled. */
-  function analyze(connection, raw, locale, online, onStage, lookups, id) {
+   * `id` (optional) names the request so that it can be cancelled; `extra`
+   * carries further fields (trusted_senders, see trust-store.js). */
+  function analyze(connection, raw, locale, online, onStage, lookups, id, extra) {
     const size = typeof raw === "string" ? Math.floor(raw.length * 3 / 4) : raw.length;
     if (size > MAX_MESSAGE_BYTES) {
       const err = new Error("message too large");
       err.code = "too_large";
       return Promise.reject(err);
     }
-    const body = makeAnalyzeRequest(id || connection.nextId(), raw, locale, online, lookups);
+    const body = makeAnalyzeRequest(id || connection.nextId(), raw, locale, online, lookups, extra);
     const isLast = (msg) => msg.type === "report" && (msg.stage === "final" || !online);
     return connection.request(body, (msg) => {
       if (msg.type === "report") onStage(msg.stage, msg.report);

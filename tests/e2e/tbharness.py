@@ -50,7 +50,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_prefs(profile, download_dir, marionette_port):
+def write_prefs(profile, download_dir, marionette_port, extra=None):
     prefs = {
         "mail.provider.suppress_dialog_on_startup": True,
         "mail.accountmanager.accounts": "account1",
@@ -82,6 +82,7 @@ def write_prefs(profile, download_dir, marionette_port):
         # The message pane shows a message as soon as it is selected.
         "mailnews.mark_message_read.delay": False,
     }
+    prefs.update(extra or {})
     with open(os.path.join(profile, "user.js"), "w") as f:
         for k, v in prefs.items():
             f.write(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n")
@@ -102,9 +103,11 @@ def write_mbox(path, messages):
 class Run:
     """One Thunderbird process on a fresh profile."""
 
-    def __init__(self, root, xpi, open_files=(), inbox=(), home=None, profile=None):
+    def __init__(self, root, xpi, open_files=(), inbox=(), home=None, profile=None, folders=None, prefs=None):
         """`profile`: start again on the profile of an earlier Run (which
-        must have stopped), as Thunderbird starts again after a quit."""
+        must have stopped), as Thunderbird starts again after a quit.
+        `folders` maps Local Folders mbox names to their bytes; `prefs` adds
+        preferences to the profile's."""
         self.root = root
         self.home = home or os.path.join(root, "home")
         self.downloads = os.path.join(root, "downloads")
@@ -119,8 +122,11 @@ class Run:
                 shutil.copy(xpi, os.path.join(self.profile, "extensions", ADDON_ID + ".xpi"))
             if inbox:
                 write_mbox(os.path.join(self.profile, "Mail", "Local Folders", "Inbox"), inbox)
+            for name, data in (folders or {}).items():
+                with open(os.path.join(self.profile, "Mail", "Local Folders", name), "wb") as f:
+                    f.write(data)
         self.port = free_port()
-        write_prefs(self.profile, self.downloads, self.port)
+        write_prefs(self.profile, self.downloads, self.port, prefs)
         self.log_path = os.path.join(root, os.path.basename(self.profile) + f"-{self.port}.log")
         env = dict(os.environ, HOME=self.home, DBUS_SESSION_BUS_ADDRESS="disabled:", NO_AT_BRIDGE="1",
                    MOZ_CRASHREPORTER_DISABLE="1", XDG_CONFIG_HOME=os.path.join(self.home, ".config"),

@@ -309,9 +309,67 @@ def case_huge_report_is_trimmed():
     assert h.close_and_wait() == 0
 
 
+def case_trusted_senders():
+    # The reader's trusted senders (an extension of the protocol) are judged in
+    # the host: the report says whether the trust held, and a malformed list is
+    # a bad request, not a silent "no list".
+    h = Host()
+    raw = read_message("phish_ekinet.eml")
+    h.send(analyze_request(raw, rid="plain"))
+    assert "sender_trust" not in h.recv()["report"]
+    entry = {"address": "info@vecterdian.shop", "domain": "vecterdian.shop", "scope": "address", "proof": "dkim"}
+    h.send(dict(analyze_request(raw, rid="t1"), trusted_senders=[entry]))
+    report = h.recv()["report"]
+    trust = report["sender_trust"]
+    assert trust["status"] == "unproven" and trust["proof_now"] == "none", trust
+    assert trust["entry"]["address"] == "info@vecterdian.shop", trust
+    assert "trusted_sender_unproven" in [f["id"] for f in report["findings"]], report["findings"]
+    # a full list of the largest size the add-on keeps fits in one request
+    many = [{"address": f"p{i}@org{i}.example", "domain": f"org{i}.example", "scope": "address", "proof": "dmarc"}
+            for i in range(200)]
+    h.send(dict(analyze_request(raw, rid="t2"), trusted_senders=many))
+    assert h.recv()["report"]["sender_trust"]["status"] == "not_listed"
+    h.send(dict(analyze_request(raw, rid="t3"), trusted_senders=many + many[:1]))
+    expect_error(h, "bad_request", rid="t3", mentions="trusted_senders")
+    h.send(dict(analyze_request(raw, rid="t4"), trusted_senders=[{"domain": "x.example", "proof": "trust-me"}]))
+    expect_error(h, "bad_request", rid="t4", mentions="proof")
+    assert h.close_and_wait() == 0
+
+
+def case_feed_import():
+    # The options page's import: a JPCERT/CC-style list sent as bytes lands in
+    # the feed database, the answer and every later pong give its size and
+    # date, and the next analysis finds the listed link.
+    feed_db = os.path.join(tempfile.mkdtemp(prefix="mekiki-feed-"), "feeds.sqlite")
+    h = Host(env={"MEKIKI_FEED_DB": feed_db})
+    h.send({"type": "ping"})
+    feed = expect_pong(h)["databases"]["feed"]
+    assert feed["loaded"] is False and feed["entries"] == 0 and feed["updated"] is None, feed
+    listing = ("date,URL,description\r\n"
+               "2025/01/26,https://ekl-net.vecterdian.shop/update/,えきねっと\r\n"
+               "2025/01/27,https://other.example/login,other\r\n").encode("utf-8")
+    h.send({"type": "feed_import", "id": "f1", "name": "phishing-2025-01.csv",
+            "data_b64": base64.b64encode(listing).decode()})
+    msg = h.recv()
+    assert msg["type"] == "feed_import" and msg["id"] == "f1" and msg["status"] == "ok", msg
+    assert msg["imported"] == 2 and msg["feed"]["entries"] == 2 and msg["feed"]["loaded"], msg
+    assert msg["feed"]["updated"] == "2025/01/27", msg   # the newest entry's date, as the list gives it
+    h.send(analyze_request(read_message("phish_ekinet.eml"), rid="after"))
+    ids = [f["id"] for f in h.recv()["report"]["findings"]]
+    assert "link_on_blocklist" in ids, ids
+    h.send({"type": "ping"})
+    assert expect_pong(h)["databases"]["feed"]["entries"] == 2
+    h.send({"type": "feed_import", "id": "f2", "data_b64": "not base64!"})
+    expect_error(h, "bad_request", rid="f2", mentions="data_b64")
+    h.send({"type": "feed_import", "id": "f3"})
+    expect_error(h, "bad_request", rid="f3", mentions="data_b64")
+    assert h.close_and_wait() == 0
+
+
 CASES = [case_ping, case_analyze_offline_only, case_online_request_to_offline_host_gets_final, case_locale, case_bad_requests, case_empty_frame,
          case_oversize_message, case_absurd_length_resync, case_absurd_length_then_eof,
-         case_truncated_length, case_truncated_body, case_eof_exits_cleanly, case_huge_report_is_trimmed]
+         case_truncated_length, case_truncated_body, case_eof_exits_cleanly, case_huge_report_is_trimmed,
+         case_trusted_senders, case_feed_import]
 
 
 def main():

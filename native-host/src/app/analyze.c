@@ -34,6 +34,8 @@ struct mk_analysis {
     double parse_ms, analyze_ms, enrich_ms;
     bool skip_dns, skip_registration;
     const atomic_bool *stop;
+    const mk_trust_list *trust;   /* the reader's trusted senders; NULL when none were given */
+    mk_trust_result trust_result;
 };
 
 /* ---- context ------------------------------------------------------------- */
@@ -116,6 +118,10 @@ static void run_checks(mk_analysis *a)
     if (a->ctx->opt.own_evidence)
         for (size_t i = 0; i < sizeof upstream_judgements / sizeof *upstream_judgements; i++)
             mk_findings_remove(&a->findings, upstream_judgements[i]);
+    if (a->trust) {
+        mk_sender_trust_judge(&a->facts, a->ctx->catalog, a->trust, &a->trust_result);
+        mk_checks_sender_trust(&a->facts, &a->trust_result, &a->findings);
+    }
     a->score = mk_score_compute(&a->findings, a->ctx->catalog);
     a->verdict = mk_score_verdict(a->score);
 }
@@ -158,6 +164,13 @@ void mk_analysis_enrich(mk_analysis *a)
     a->enrich_ms = mk_now_ms() - t0;
 }
 
+void mk_analysis_trust_senders(mk_analysis *a, const mk_trust_list *list)
+{
+    a->trust = list;
+    if (!a->msg->error)
+        run_checks(a);
+}
+
 void mk_analysis_allow_lookups(mk_analysis *a, bool dns, bool registration)
 {
     a->skip_dns = !dns;
@@ -186,6 +199,8 @@ json_t *mk_analysis_report(const mk_analysis *a, const char *locale)
         mk_online_annotate_report(a->online, a->ctx->catalog, meta.locale, r);
     /* Which data placed the hops, of when, and the credit its licence asks for. */
     json_object_set_new(r, "databases", mk_geo_sources(a->ctx->geo));
+    if (a->trust)
+        json_object_set_new(r, "sender_trust", mk_sender_trust_json(&a->trust_result));
     return r;
 }
 

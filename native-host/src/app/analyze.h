@@ -18,6 +18,7 @@
 #include "catalog.h"
 #include "feed.h"
 #include "geo.h"
+#include "sender_trust.h"
 
 typedef struct mk_options {
     bool offline;
@@ -66,6 +67,10 @@ void mk_analysis_allow_lookups(mk_analysis *a, bool dns, bool registration);
 /* When *stop becomes true (another thread sets it), the look-ups of the next
  * or running mk_analysis_enrich() end at once; stop must outlive a. */
 void mk_analysis_set_stop(mk_analysis *a, const atomic_bool *stop);
+/* Judges the reader's trusted senders (sender_trust.h) from now on: the
+ * checks run again with them, and the report gains "sender_trust". The list
+ * is borrowed and must outlive the analysis. */
+void mk_analysis_trust_senders(mk_analysis *a, const mk_trust_list *list);
 json_t *mk_analysis_report(const mk_analysis *a, const char *locale);   /* new reference */
 const char *mk_analysis_verdict(const mk_analysis *a);
 int mk_analysis_score(const mk_analysis *a);

@@ -36,6 +36,8 @@
  * gets one. Replies that would reach Thunderbird's
  * 1 MiB limit are trimmed by mk_report_fit(), never dropped.
  *
+ * {"type": "feed_import"} imports a phishing-URL list the reader picked (as
+ * `mekiki feed import` does) and reopens the feed; a ping reopens it too.
  * {"type": "update_data"} runs `mekiki update-data` here and answers once it
  * is done (the add-on sends it on a connection of its own); a ping reopens
  * the location data when its files changed, so the long-lived host picks up
@@ -86,25 +88,96 @@ static json_t *describe_catalog(const mk_catalog *cat)
                      "findings", (json_int_t)json_object_size(cat->findings));
 }
 
+static const char *feed_path(const mk_context *ctx)
+{
+    return ctx->opt.feed_db ? ctx->opt.feed_db : mk_feed_default_path();
+}
+
+/* The feed database in use: where, whether loaded, how many entries and the
+ * date of the newest ("entries" and "updated" extend the contract). */
 static json_t *describe_feed(const mk_context *ctx)
 {
-    const char *path = ctx->opt.feed_db ? ctx->opt.feed_db : mk_feed_default_path();
-    return json_pack("{s:s?, s:b}", "path", path, "loaded", ctx->feed != NULL);
+    long entries = 0;
+    char updated[40];
+    bool counted = mk_feed_stats(ctx->feed, &entries, updated, sizeof updated);
+    return json_pack("{s:s?, s:b, s:I, s:s?}", "path", feed_path(ctx), "loaded", ctx->feed != NULL, "entries",
+                     (json_int_t)entries, "updated", counted && *updated ? updated : NULL);
+}
+
+/* Opens the feed again: another host process (the add-on's import, or
+ * `mekiki feed import`) may have created or filled it. */
+static void reopen_feed(mk_context *ctx)
+{
+    mk_feed_close(ctx->feed);
+    ctx->feed = mk_feed_open(feed_path(ctx), NULL);
 }
 
 static void handle_ping(mk_session *s, json_t *id)
 {
     /* A ping is also how the add-on says "the data may have been updated".
-     * The databases are swapped only while no analysis runs (the reader is
+     * The databases and the feed are swapped only while no analysis runs (the reader is
      * the only one that starts analyses, so none can start meanwhile); else
      * a later ping picks the new files up. */
-    if (mk_native_jobs_idle(s->jobs))
+    if (mk_native_jobs_idle(s->jobs)) {
         mk_context_refresh_geo(s->ctx);
+        reopen_feed(s->ctx);
+    }
     json_t *dbs = json_pack("{s:o, s:o, s:o}", "geo", mk_geo_describe(s->ctx->geo),
                             "catalog", describe_catalog(s->ctx->catalog),
                             "feed", describe_feed(s->ctx));
     json_t *msg = json_pack("{s:s, s:O?, s:s, s:o}", "type", "pong", "id", id,
                             "version", MK_VERSION, "databases", dbs);
+    send_json(s, msg);
+    json_decref(msg);
+}
+
+/* ---- feed_import --------------------------------------------------------- */
+
+static const char *check_base64(const char *b, size_t n, size_t *decoded, size_t *bad_at);
+
+/* {"type": "feed_import", "id", "name": "list.csv", "data_b64": "..."}: the
+ * same import as `mekiki feed import`, of a list the reader picked in the
+ * options page; the answer says how many entries were read and describes
+ * the feed now in use. */
+static void handle_feed_import(mk_session *s, json_t *req, json_t *id)
+{
+    json_t *name = json_object_get(req, "name");
+    json_t *b64 = json_object_get(req, "data_b64");
+    if (name && !json_is_string(name)) {
+        send_error(s, id, "bad_request", "field 'name' must be a string");
+        return;
+    }
+    if (!json_is_string(b64) || json_string_length(b64) == 0) {
+        send_error(s, id, "bad_request", "field 'data_b64' must be a non-empty string");
+        return;
+    }
+    size_t decoded = 0, bad_at = 0;
+    const char *why = check_base64(json_string_value(b64), json_string_length(b64), &decoded, &bad_at);
+    if (why) {
+        send_error(s, id, "bad_request", "field 'data_b64' is not valid base64: %s (offset %zu)", why, bad_at);
+        return;
+    }
+    if (decoded > MK_NATIVE_MAX_MESSAGE) {
+        send_error(s, id, "too_large", "the list is %zu bytes; the host accepts at most %u", decoded,
+                   MK_NATIVE_MAX_MESSAGE);
+        return;
+    }
+    char *label = mk_xstrndup(name ? json_string_value(name) : "imported list", 200);
+    gsize len = 0;
+    guchar *data = g_base64_decode(json_string_value(b64), &len);
+    long imported = 0;
+    char *error = NULL;
+    mk_feed_import_bytes(feed_path(s->ctx), label, (const char *)data, len, &imported, &error);
+    g_free(data);
+    free(label);
+    /* Analyses read the feed: it is reopened now only when none runs, else by
+     * the next ping that finds the host idle. */
+    if (mk_native_jobs_idle(s->jobs))
+        reopen_feed(s->ctx);
+    json_t *msg = json_pack("{s:s, s:O?, s:s, s:I, s:s?, s:o}", "type", "feed_import", "id", id, "status",
+                            error ? "failed" : "ok", "imported", (json_int_t)imported, "error", error, "feed",
+                            describe_feed(s->ctx));
+    free(error);
     send_json(s, msg);
     json_decref(msg);
 }
@@ -245,6 +318,18 @@ static void handle_analyze(mk_session *s, json_t *req, json_t *id)
                    MK_NATIVE_MAX_MESSAGE);
         return;
     }
+    /* The reader's trusted senders (an extension of the contract, see
+     * sender_trust.h): judged afresh against every message. */
+    mk_trust_list *trust = NULL;
+    json_t *trusted = json_object_get(req, "trusted_senders");
+    if (trusted && !json_is_null(trusted)) {
+        const char *trust_error = NULL;
+        trust = mk_trust_list_from_json(trusted, &trust_error);
+        if (!trust) {
+            send_error(s, id, "bad_request", "%s", trust_error);
+            return;
+        }
+    }
     json_t *lookups = json_object_get(req, "lookups");
     mk_native_job_spec spec = {
         .id = id,
@@ -255,6 +340,7 @@ static void handle_analyze(mk_session *s, json_t *req, json_t *id)
         .registration = lookup_allowed(lookups, "rdap"),
         .message_bytes = decoded,
         .deadline_ms = json_is_integer(deadline) ? json_integer_value(deadline) : 0,
+        .trust = trust,
     };
     mk_native_jobs_start(s->jobs, &spec);
 }
@@ -274,7 +360,9 @@ static void handle_cancel(mk_session *s, json_t *id)
 /* A request is a handful of fields; one big string (raw_b64) is what makes it
  * large. Counting structural characters outside strings before parsing keeps
  * a frame of 64 MiB of "[1,1,1,..." from becoming gigabytes of parsed values. */
-#define MK_NATIVE_MAX_ELEMENTS 1024
+/* A request's structure is a handful of fields plus, at most, the reader's
+ * trusted senders (MK_TRUST_MAX_ENTRIES objects of four fields). */
+#define MK_NATIVE_MAX_ELEMENTS 4096
 
 static size_t count_json_elements(const char *p, size_t len)
 {
@@ -331,6 +419,8 @@ static void serve_frame(mk_session *s, char *data, size_t len)
         handle_update_data(s, echo_id);
     else if (strcmp(json_string_value(type), "cancel") == 0)
         handle_cancel(s, id);
+    else if (strcmp(json_string_value(type), "feed_import") == 0)
+        handle_feed_import(s, req, echo_id);
     else
         send_error(s, echo_id, "bad_request", "unknown type '%.64s'", json_string_value(type));
     json_decref(req);

@@ -56,6 +56,7 @@ struct mk_job {
     pthread_t thread;
     json_t *id;              /* private copy: only ever read (copied for replies), freed after the join */
     json_t *raw_b64;         /* the worker's alone */
+    mk_trust_list *trust;    /* the reader's trusted senders, or NULL; the job's own */
     const char *locale;
     bool online, dns, registration;
     size_t bytes;
@@ -191,6 +192,8 @@ static void run_job(mk_job *j)
             job_fail(j, MK_JOB_RUNNING, "the analysis could not be started");
         return;
     }
+    if (j->trust)
+        mk_analysis_trust_senders(a, j->trust);
     json_t *report = stopped(j) ? NULL : mk_analysis_report(a, j->locale);
     if (!report) {
         if (!stopped(j))
@@ -320,6 +323,7 @@ static void job_free(mk_job *j)
     json_decref(j->id);
     json_decref(j->raw_b64);
     json_decref(j->offline_report);
+    mk_trust_list_free(j->trust);
     free(j);
 }
 
@@ -342,6 +346,7 @@ void mk_native_jobs_start(mk_native_jobs *jobs, const mk_native_job_spec *spec)
     pthread_mutex_unlock(&jobs->lock);
     if (busy) {
         json_decref(spec->raw_b64);
+        mk_trust_list_free(spec->trust);
         mk_native_send_error(jobs->out, spec->id, "busy",
                              "%zu messages (%zu bytes) are being analysed; the host takes at most %d "
                              "(%u bytes) at once: ask again when one has been answered",
@@ -352,6 +357,7 @@ void mk_native_jobs_start(mk_native_jobs *jobs, const mk_native_job_spec *spec)
     j->jobs = jobs;
     j->id = json_deep_copy(spec->id);
     j->raw_b64 = spec->raw_b64;
+    j->trust = spec->trust;
     j->locale = spec->locale;
     j->online = spec->online;
     j->dns = spec->dns;

@@ -42,6 +42,7 @@ typedef struct mk_native_job_spec {
     bool dns, registration;   /* the kinds of look-up the user allows */
     size_t message_bytes;     /* decoded size of raw_b64 */
     long long deadline_ms;    /* the request's own deadline when shorter than the host's; 0: none */
+    mk_trust_list *trust;     /* the reader's trusted senders, or NULL; the job takes it */
 } mk_native_job_spec;
 
 mk_native_jobs *mk_native_jobs_new(mk_context *ctx, mk_native_out *out);

@@ -16,6 +16,8 @@ typedef struct mk_brand {
     char *name_en;       /* display name in English */
     char *country;       /* ISO 3166 alpha-2 home country, "" for global brands */
     char *kind;          /* bank, card, rail, carrier, ecommerce, hosting, government, ... */
+    char *report_address; /* where the brand documents that phishing in its name be forwarded
+                             ("phishing@paypal.com"); "" when the catalog knows none */
     mk_strlist names;    /* folded names users see (kanji, kana, romaji, English, abbreviations) */
     mk_strlist sender_names; /* folded names too common in running text to look for there ("au",
                                 "LINE", "ETC"): they claim the brand only as a sender's display

@@ -135,6 +135,20 @@ static const char *str_field(json_t *o, const char *k)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* local@domain in printable ASCII without spaces, quotes or angle brackets:
+ * the add-on puts it in a compose window's To field as it is. */
+static bool is_plain_address(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (!at || at == s || !at[1] || strchr(at + 1, '@') || !strchr(at + 1, '.') || strlen(s) > 254)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p <= ' ' || *p >= 0x7f || strchr("\"<>(),;:[]\\", *p))
+            return false;
+    }
+    return true;
+}
+
 static bool read_brand(load_state *st, json_t *b, mk_brand *out)
 {
     const char *id = str_field(b, "id");
@@ -152,6 +166,10 @@ static bool read_brand(load_state *st, json_t *b, mk_brand *out)
     const char *kind = str_field(b, "kind");
     out->country = mk_xstrdup(country ? country : "");
     out->kind = mk_xstrdup(kind ? kind : "other");
+    const char *report = str_field(b, "report_address");
+    if (report && !is_plain_address(report))
+        return fail(st, "report_address is not a plain e-mail address", id);
+    out->report_address = mk_xstrdup(report ? report : "");
     if (!read_strings(st, json_object_get(b, "names"), FOLD, &out->names, id) ||
         !read_strings(st, json_object_get(b, "sender_names"), FOLD, &out->sender_names, id) ||
         !read_strings(st, json_object_get(b, "domains"), LOWER, &out->domains, id) ||
@@ -363,6 +381,7 @@ void mk_brand_free(mk_brand *b)
     free(b->name_en);
     free(b->country);
     free(b->kind);
+    free(b->report_address);
     mk_strlist_free(&b->names);
     mk_strlist_free(&b->sender_names);
     mk_strlist_free(&b->domains);

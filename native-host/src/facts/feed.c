@@ -478,15 +478,15 @@ static char *mk_feed_import_file(const char *db_path, const char *file, FILE *f,
     return err;
 }
 
-int mk_feed_import(const char *db_path, const char *file, long *imported, char **error)
+/* Imports the stream f (NULL when it could not be opened, open_error saying
+ * why) and closes it; the public functions' common end. */
+static int mk_feed_import_opened(const char *db_path, const char *name, FILE *f, char *open_error, long *imported,
+                                 char **error)
 {
     long count = 0;
-    char *err = NULL;
-    FILE *f = fopen(file, "rb");
-    if (!f) {
-        err = mk_xasprintf("cannot read %s: %s", file, strerror(errno));
-    } else {
-        err = mk_feed_import_file(db_path, file, f, &count);
+    char *err = open_error;
+    if (f) {
+        err = mk_feed_import_file(db_path, name, f, &count);
         fclose(f);
     }
     if (imported)
@@ -496,4 +496,47 @@ int mk_feed_import(const char *db_path, const char *file, long *imported, char *
     else
         free(err);
     return err ? 1 : 0;
+}
+
+int mk_feed_import_bytes(const char *db_path, const char *name, const char *data, size_t len, long *imported,
+                         char **error)
+{
+    /* tmpfile() rather than fmemopen(): standard C, so it builds everywhere. */
+    FILE *f = len ? tmpfile() : NULL;
+    if (f && (fwrite(data, 1, len, f) != len || fseek(f, 0, SEEK_SET) != 0)) {
+        fclose(f);
+        f = NULL;
+    }
+    char *why = f ? NULL
+                  : len ? mk_xasprintf("cannot buffer %s: %s", name, strerror(errno))
+                        : mk_xasprintf("%s is empty", name);
+    return mk_feed_import_opened(db_path, name, f, why, imported, error);
+}
+
+bool mk_feed_stats(mk_feed *feed, long *entries, char *added, size_t size)
+{
+    *entries = 0;
+    if (size)
+        added[0] = '\0';
+    if (!feed)
+        return false;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(feed->db, "SELECT COUNT(*), MAX(added) FROM urls", -1, &s, NULL) != SQLITE_OK)
+        return false;
+    bool ok = sqlite3_step(s) == SQLITE_ROW;
+    if (ok) {
+        *entries = (long)sqlite3_column_int64(s, 0);
+        const unsigned char *last = sqlite3_column_text(s, 1);
+        if (last && size)
+            snprintf(added, size, "%s", (const char *)last);
+    }
+    sqlite3_finalize(s);
+    return ok;
+}
+
+int mk_feed_import(const char *db_path, const char *file, long *imported, char **error)
+{
+    FILE *f = fopen(file, "rb");
+    char *why = f ? NULL : mk_xasprintf("cannot read %s: %s", file, strerror(errno));
+    return mk_feed_import_opened(db_path, file, f, why, imported, error);
 }

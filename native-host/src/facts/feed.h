@@ -9,6 +9,7 @@
 #define MK_FEED_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "url.h"
 
@@ -24,5 +25,13 @@ char *mk_feed_match(mk_feed *feed, const mk_url *url, const char *href);
 /* Imports FILE (CSV or one URL per line) into db_path (created when missing).
  * Returns 0 on success and sets *imported; else nonzero and *error. */
 int mk_feed_import(const char *db_path, const char *file, long *imported, char **error);
+/* The same for a list held in memory (the add-on's import); `name` is what
+ * an entry without a description of its own is attributed to. */
+int mk_feed_import_bytes(const char *db_path, const char *name, const char *data, size_t len, long *imported,
+                         char **error);
+/* How many entries the feed holds and the date of the newest one (as the
+ * list gave it, e.g. JPCERT/CC's "2025/01/27", else the time of its import)
+ * into `added`, "" when empty. False when the database cannot be read. */
+bool mk_feed_stats(mk_feed *feed, long *entries, char *added, size_t size);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sender_trust.h"
 #include "util.h"
 
 /* ---- small builders ------------------------------------------------------ */
@@ -51,9 +52,12 @@ static json_t *brand_json(const mk_facts *f, const char *locale)
     json_t *domains = json_array();
     for (size_t i = 0; i < b->domains.n; i++)
         json_array_append_new(domains, json_string(b->domains.v[i]));
-    return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s}", "id", b->id, "name",
-                     strcmp(locale, "ja") == 0 ? b->name_ja : b->name_en, "official_domains", domains,
-                     "country", b->country, "kind", b->kind, "source", f->claim_source ? f->claim_source : "");
+    json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s}", "id", b->id, "name",
+                          strcmp(locale, "ja") == 0 ? b->name_ja : b->name_en, "official_domains", domains,
+                          "country", b->country, "kind", b->kind, "source", f->claim_source ? f->claim_source : "");
+    if (*b->report_address)
+        json_object_set_new(o, "report_address", json_string(b->report_address));
+    return o;
 }
 
 static json_t *attachments_json(const mk_message *m)
@@ -68,12 +72,16 @@ static json_t *attachments_json(const mk_message *m)
     return arr;
 }
 
-static json_t *auth_json(const mk_auth *a)
+/* "proves_from" (an addition to the contract): the strongest passing
+ * authentication aligned with the From domain, what "I know this sender"
+ * records (sender_trust.h). */
+static json_t *auth_json(const mk_facts *f)
 {
+    const mk_auth *a = &f->auth;
     if (!a->present)
         return json_null();
-    return json_pack("{s:s, s:s, s:s, s:o}", "spf", a->spf, "dkim", a->dkim, "dmarc", a->dmarc, "header",
-                     jstr(a->header));
+    return json_pack("{s:s, s:s, s:s, s:o, s:s}", "spf", a->spf, "dkim", a->dkim, "dmarc", a->dmarc, "header",
+                     jstr(a->header), "proves_from", mk_trust_proof_name(mk_trust_proof_of(f, f->from.regdom)));
 }
 
 static json_t *message_json(const mk_facts *f, const char *locale)
@@ -93,7 +101,7 @@ static json_t *message_json(const mk_facts *f, const char *locale)
     json_object_set_new(o, "message_id", jstr(m->message_id));
     json_object_set_new(o, "message_id_domain", jstr(m->message_id_domain));
     json_object_set_new(o, "claimed_brand", brand_json(f, locale));
-    json_object_set_new(o, "authentication", auth_json(&f->auth));
+    json_object_set_new(o, "authentication", auth_json(f));
     json_object_set_new(o, "attachments", attachments_json(m));
     json_object_set_new(o, "size", json_integer((json_int_t)m->raw_size));
     return o;

@@ -35,6 +35,9 @@ static void test_shipped_data_loads(void **state)
     assert_true(cat->shorteners.n > 0);
     assert_true(cat->n_hosting_asns > 0);
     assert_string_equal(mk_catalog_label(cat, "no_such_label", "ja"), "no_such_label");
+    /* a documented reporting address where the brand has one, "" elsewhere */
+    assert_string_equal(mk_catalog_brand_by_id(cat, "paypal")->report_address, "phishing@paypal.com");
+    assert_string_equal(eki->report_address, "");
     mk_catalog_free(cat);
 }
 
@@ -78,6 +81,20 @@ static void test_broken_brand_is_refused(void **state)
     assert_null(cat);
     assert_non_null(strstr(error, "cannot load"));
     free(error);
+    /* a report address must be one plain address the compose window can take as it is */
+    const char *bad[] = {"phishing", "a@b", "x <a@b.example>", "a@b.example,c@d.example", "a b@c.example"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 "{\"brands\": [{\"id\": \"x\", \"name\": {\"en\": \"X\"}, \"domains\": [\"x.example\"], "
+                 "\"report_address\": \"%s\"}]}",
+                 bad[i]);
+        write_file(dir, "brands.json", text);
+        cat = mk_catalog_load(dir, &error);
+        assert_null(cat);
+        assert_non_null(strstr(error, "report_address"));
+        free(error);
+    }
     char path[512];
     snprintf(path, sizeof path, "%s/brands.json", dir);
     unlink(path);
