@@ -20,11 +20,15 @@
  * text colour equal to the background colour in effect. Hidden text is
  * counted and sampled for hidden_text; visible text feeds the wording checks.
  *
- * Bounds: gumbo's tree builder is quadratic in nesting depth for some tags
- * (10,000 nested <div>s take a fifth of a second, 100,000 twenty seconds), so
- * a document is cut after MK_HTML_MAX_TAGS start tags and MK_HTML_MAX_BYTES
- * bytes before parsing; real mail stays far below both. Links stop at
- * MK_LINKS_MAX and visible text at MK_VISIBLE_MAX bytes.
+ * Bounds: gumbo's tree builder costs up to (open elements) x (tags): an
+ * element nests under every open one, and an end tag that closes nothing
+ * searches the whole stack of open elements (10,000 nested <div>s take a
+ * fifth of a second; 6,000 open <span>s followed by 4 MB of stray end tags
+ * took 16 s). A document is therefore cut after MK_HTML_MAX_TAGS tags, start
+ * and end tags alike, and MK_HTML_MAX_BYTES bytes before parsing; real mail
+ * stays far below both. Links stop at MK_LINKS_MAX and visible text at
+ * MK_VISIBLE_MAX bytes. Every cut is recorded in page->unread, so the report
+ * says that part of the message was not read.
  */
 #include "links.h"
 
@@ -140,6 +144,7 @@ static long add_link(mk_page *page, const char *href, mk_link_source source)
 {
     if (page->n_links >= MK_LINKS_MAX) {
         page->links_dropped++;
+        page->unread |= MK_UNREAD_LINKS;
         return -1;
     }
     if (page->n_links == 0 || (page->n_links >= 8 && (page->n_links & (page->n_links - 1)) == 0)) {
@@ -450,16 +455,33 @@ static void walk(walker *w, GumboNode *root)
 
 /* ---- bounding the input ---- */
 
-/* Length of the prefix holding at most MK_HTML_MAX_TAGS start tags. */
-static size_t bounded_length(const char *html, size_t len)
+/* Whether a tag (start "<x" or end "</x", as the HTML tokenizer reads
+ * them) begins at html[i]. */
+static bool tag_at(const char *html, size_t len, size_t i)
 {
-    if (len > MK_HTML_MAX_BYTES)
+    if (html[i] != '<' || i + 1 >= len)
+        return false;
+    size_t k = i + 1;
+    if (html[k] == '/' && k + 1 < len)
+        k++;
+    char c = (char)(html[k] | 0x20);
+    return c >= 'a' && c <= 'z';
+}
+
+/* Length of the prefix holding at most MK_HTML_MAX_TAGS tags and
+ * MK_HTML_MAX_BYTES bytes; *cut says whether that is less than len. */
+static size_t bounded_length(const char *html, size_t len, bool *cut)
+{
+    *cut = len > MK_HTML_MAX_BYTES;
+    if (*cut)
         len = MK_HTML_MAX_BYTES;
     size_t tags = 0;
-    for (size_t i = 0; i + 1 < len; i++) {
-        char c = (char)(html[i + 1] | 0x20);
-        if (html[i] == '<' && c >= 'a' && c <= 'z' && ++tags > MK_HTML_MAX_TAGS)
+    for (const char *p = html; (p = memchr(p, '<', len - (size_t)(p - html))) != NULL; p++) {
+        size_t i = (size_t)(p - html);
+        if (tag_at(html, len, i) && ++tags > MK_HTML_MAX_TAGS) {
+            *cut = true;
             return i;
+        }
     }
     return len;
 }
@@ -504,7 +526,10 @@ void mk_page_add_html(mk_page *page, const char *html, size_t len, mk_link_sourc
 {
     if (!page || !html || len == 0)
         return;
-    len = bounded_length(html, len);
+    bool cut;
+    len = bounded_length(html, len, &cut);
+    if (cut)
+        page->unread |= MK_UNREAD_HTML;
     GumboOptions options = kGumboDefaultOptions;
     options.max_errors = 16;
     GumboOutput *out = gumbo_parse_with_options(&options, html, len);
@@ -525,8 +550,10 @@ void mk_page_add_text(mk_page *page, const char *text, size_t len)
 {
     if (!page || !text)
         return;
-    if (len > MK_TEXT_SCAN_MAX)
+    if (len > MK_TEXT_SCAN_MAX) {
         len = MK_TEXT_SCAN_MAX;
+        page->unread |= MK_UNREAD_TEXT;
+    }
     size_t from = 0, start, end;
     while (mk_urltext_find(text, len, from, &start, &end)) {
         char *href = mk_xstrndup(text + start, end - start);

@@ -142,6 +142,130 @@ def many_links(n=100000):
             b"<html><body>" + links + b"</body></html>\r\n")
 
 
+# ---- the attacks of issue 14 and 18: each at about the size that hurt most ----
+# Each generator takes a size in bytes so that the benchmark (scripts/hostile-bench)
+# can build the same attack at the 32 MB request limit.
+
+MIB = 1024 * 1024
+PHISH_LINK = b"https://paypa1-secure.example/login"
+
+
+def html_message(html, charset=b"utf-8"):
+    return (HEAD + b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=" + charset + b"\r\n\r\n" + html)
+
+
+def html_end_tag_storm(size=4 * MIB):
+    """Item 4: a few thousand open elements, then end tags that close none of them."""
+    opens = b"<span>" * 6000
+    ends = b"</i></u></q>" * ((size - len(opens)) // 12)
+    return html_message(opens + ends + b"<a href=\"" + PHISH_LINK + b"\">login</a>")
+
+
+def charset_names():
+    """Labels glibc's iconv knows, many of them so that no cache holds them all."""
+    names = ["ISO-8859-%d" % i for i in range(1, 17) if i != 12]
+    names += ["CP%d" % n for n in (437, 737, 775, 850, 852, 855, 857, 860, 861, 862, 863, 865, 866, 869,
+                                   1250, 1251, 1252, 1253, 1254, 1255, 1256, 1257, 1258)]
+    names += ["KOI8-R", "KOI8-U", "MACINTOSH", "MAC-UK", "TIS-620", "VISCII", "ARMSCII-8", "GEORGIAN-PS",
+              "PT154", "RK1048", "MIK", "CP1125", "HP-ROMAN8", "NEXTSTEP", "ISO_6937", "KOI8-T", "TCVN5712-1"]
+    return [n.encode() for n in names]
+
+
+def encoded_word_header(size, names):
+    """A Subject of encoded words whose charset changes at every word."""
+    words, n, i = [], 0, 0
+    while n < size:
+        w = b"=?" + names[i % len(names)] + b"?Q?=E9t=E9?= x "
+        words.append(w)
+        n += len(w)
+        i += 1
+    return b"".join(words)
+
+
+def header_charset_cycle(size=2 * MIB):
+    """Item 5: every encoded word names another charset, in every header."""
+    names = charset_names()
+    per_header = 200 * 1024
+    headers = b"".join(b"X-Note-%d: " % k + encoded_word_header(per_header, names) + b"\r\n"
+                       for k in range(max(1, size // per_header)))
+    return HEAD + headers + b"\r\nbody " + PHISH_LINK + b"\r\n"
+
+
+def header_uchardet_words(size=8 * MIB):
+    """Item 5: encoded words in an unknown charset, long enough that guessing would ask uchardet."""
+    rnd = random.Random(5)
+    word = b"=?x-unknown?B?" + base64.b64encode(bytes(rnd.randrange(0xa1, 0xff) for _ in range(96))) + b"?= x "
+    per_header = 200 * 1024
+    line = word * (per_header // len(word))
+    headers = b"".join(b"X-Note-%d: " % k + line + b"\r\n" for k in range(max(1, size // per_header)))
+    return HEAD + headers + b"\r\nbody\r\n"
+
+
+def attached_message_headers(size=9 * MIB):
+    """Item 6: the same charset cycle, in the headers of an attached message."""
+    names = charset_names()
+    per_header = 200 * 1024
+    inner = b"".join(b"Subject: " + encoded_word_header(per_header, names) + b"\r\n"
+                     + b"From: " + encoded_word_header(per_header, names) + b" <a@example.org>\r\n"
+                     for _ in range(max(1, size // (2 * per_header))))
+    return (HEAD + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n"
+            b"--outer\r\nContent-Type: text/plain\r\n\r\nsee the attachment\r\n"
+            b"--outer\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n"
+            + inner + b"\r\nattached body " + PHISH_LINK + b"\r\n--outer--\r\n")
+
+
+def nested_messages(size=1400 * 1024, depth=60):
+    """Item 7: message/rfc822 inside message/rfc822, each level with a long folded Subject."""
+    per_level = size // depth
+    words = b"".join(b" =?utf-8?Q?l=C3=A9vel_%d?=\r\n" % k for k in range(per_level // 24))
+    out = b""
+    for d in range(depth):
+        out = (b"From: level%d@example.org\r\nSubject:" % d + words +
+               b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"l%d\"\r\n\r\n" % d +
+               b"--l%d\r\nContent-Type: text/plain\r\n\r\nlevel %d\r\n" % (d, d) +
+               b"--l%d\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment; filename=\"l%d.eml\"\r\n\r\n"
+               % (d, d) + out + b"\r\n--l%d--\r\n" % d)
+    return HEAD.replace(b"From:", b"X-Outer-From:") + out
+
+
+def boundary_disguised(size=4 * MIB, depth=2000):
+    """Item 8: boundary parameters written with a comment, a space or a fold before '='."""
+    spellings = [b"boundary (x)=", b"boundary =", b"boundary\r\n =", b"BOUNDARY\t(a(b)c) = "]
+    parts = [HEAD + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n"]
+    for d in range(1, depth):
+        parts.append(b"--b%d\r\nContent-Type: multipart/mixed; %s\"b%d\"\r\n\r\n"
+                     % (d - 1, spellings[d % len(spellings)], d))
+    parts.append(b"--b%d\r\nContent-Type: text/plain\r\n\r\n" % (depth - 1))
+    head = b"".join(parts)
+    line = b"--lorem ipsum dolor sit amet\r\n"   # every "--" line is compared with every open boundary
+    return head + line * ((size - len(head)) // len(line)) + PHISH_LINK + b"\r\n"
+
+
+def million_parts(size=7 * MIB):
+    """Item 9: a multipart of tiny parts, far past the part cap."""
+    part = b"--p\r\n\r\nx\r\n"
+    return (HEAD + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n"
+            + part * (size // len(part)) + b"--p--\r\n")
+
+
+def headers_before_from(count=1000):
+    """Item 12: a thousand header fields between the trace fields and From."""
+    filler = b"".join(b"X-Filler-%d: x\r\n" % k for k in range(count))
+    return (b"Received: from mail.example.net (mail.example.net [203.0.113.9]) by mx.example.jp; "
+            b"Mon, 13 Jan 2025 08:41:11 +0900\r\n" + filler +
+            b"From: \"PayPal\" <service@paypa1-secure.example>\r\nReply-To: collect@other.example\r\n"
+            b"Subject: Your account is suspended\r\nMessage-ID: <x@elsewhere.example>\r\n"
+            b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            b"Dear customer, verify your account within 24 hours: " + PHISH_LINK + b"\r\n")
+
+
+def padded_link(size=8 * MIB):
+    """Issue 18: a phishing link after megabytes of padding, in HTML and in text."""
+    pad = b"<p>" + b"lorem ipsum " * 40 + b"</p>\n"
+    html = b"<html><body>" + pad * (size // len(pad)) + b"<a href=\"" + PHISH_LINK + b"\">PayPal</a></body></html>"
+    return html_message(html)
+
+
 CASES = [
     ("50 MB message", big_message),
     ("10,000 Received headers", many_received),
