@@ -8,7 +8,9 @@
  * two tokens; after type "/" subtype anything up to the first ';' is skipped;
  * each parameter is a token name, optional RFC 2231 "*", section number and
  * "*", then "=" and a quoted string or (loosely) everything up to the next
- * ';'. Every well-formed parameter named "boundary" counts. Such lines are
+ * ';'. Every well-formed parameter named "boundary" counts. Any
+ * "Content-..." field is also looked at for RFC 2047 encoded words, which
+ * GMime decodes on its own. Such lines are
  * also looked for in bodies, where GMime would not read them as fields: that
  * only counts a few boundaries more than GMime would, never fewer.
  */
@@ -147,6 +149,7 @@ typedef struct {
     size_t boundaries;   /* boundary parameters seen */
     size_t delimiters;   /* delimiter lines seen */
     size_t parts;        /* delimiter lines allowed */
+    size_t encoded_words; /* encoded words in MIME fields still allowed */
     unsigned unread;
 } prescan;
 
@@ -200,22 +203,46 @@ static char *line_end(char *p, char *end)
     return nl ? nl : end;
 }
 
-/* Length of "Content-Type" plus blanks and the colon when the line starts
- * that field, else 0. */
-static size_t content_type_field(const char *line, const char *end)
+/* Length of the field name, blanks and colon when the line starts a
+ * "Content-..." field, else 0. */
+static size_t content_field(const char *line, const char *end)
 {
-    static const char name[] = "content-type";
-    size_t n = sizeof name - 1;
-    if ((size_t)(end - line) <= n || strncasecmp(line, name, n) != 0)
+    size_t n = 8;
+    if ((size_t)(end - line) <= n || strncasecmp(line, "content-", n) != 0)
         return 0;
+    while (line + n < end && line[n] != ':' && is_ttoken(line[n]))
+        n++;
     while (line + n < end && (line[n] == ' ' || line[n] == '\t'))
         n++;
     return line + n < end && line[n] == ':' ? n + 1 : 0;
 }
 
+static bool names_content_type(const char *line, size_t field)
+{
+    return field >= 13 && strncasecmp(line, "content-type", 12) == 0 &&
+           (line[12] == ':' || line[12] == ' ' || line[12] == '\t');
+}
+
+/* GMime decodes the encoded words of MIME fields itself (file names,
+ * descriptions), opening a converter for each; past the message's budget
+ * an encoded word's "=?" becomes "=_", which leaves it as plain text. */
+static void ration_encoded_words(prescan *s, char *v, char *end)
+{
+    for (char *p = v; (p = memchr(p, '=', (size_t)(end - p))) != NULL && p + 1 < end; p++) {
+        if (p[1] != '?')
+            continue;
+        if (s->encoded_words == 0) {
+            p[1] = '_';
+            s->unread |= MK_UNREAD_HEADER_DECODING;
+        } else {
+            s->encoded_words--;
+        }
+    }
+}
+
 unsigned mk_mime_prescan(char *buf, size_t len, size_t parts)
 {
-    prescan s = {.parts = parts};
+    prescan s = {.parts = parts, .encoded_words = MK_PRESCAN_MAX_ENCODED_WORDS};
     char *p = buf, *end = buf + len;
     while (p < end) {
         char *eol = line_end(p, end);
@@ -225,11 +252,13 @@ unsigned mk_mime_prescan(char *buf, size_t len, size_t parts)
                 p[1] = ' ';
                 s.unread |= MK_UNREAD_PARTS;
             }
-        } else if ((field = content_type_field(p, eol)) > 0) {
+        } else if ((field = content_field(p, eol)) > 0) {
             char *stop = eol;   /* the field runs on over continuation lines */
-            while (stop < end && stop + 1 < end && (stop[1] == ' ' || stop[1] == '\t'))
+            while (stop + 1 < end && (stop[1] == ' ' || stop[1] == '\t'))
                 stop = line_end(stop + 1, end);
-            read_content_type(&s, p + field, stop);
+            if (names_content_type(p, field))
+                read_content_type(&s, p + field, stop);
+            ration_encoded_words(&s, p + field, stop);
             eol = stop;
         }
         p = eol < end ? eol + 1 : end;

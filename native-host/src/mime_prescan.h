@@ -15,7 +15,10 @@
  *     multipart/digest, whose untyped parts are messages): their type is
  *     renamed so that GMime keeps each as one leaf part, which the message
  *     reader then parses itself with the same bounds as the outer message,
- *     instead of GMime decoding every header of it.
+ *     instead of GMime decoding every header of it;
+ *   - RFC 2047 encoded words in MIME fields (file names, descriptions) past
+ *     the first MK_PRESCAN_MAX_ENCODED_WORDS: GMime opens a converter for
+ *     each one it decodes, so they are left as plain text.
  *
  * Content-Type fields are read as GMime reads them (RFC 2045 with comments,
  * folds and RFC 2231 parameter sections, and GMime's loose recovery), so no
@@ -27,6 +30,7 @@
 #include <stddef.h>
 
 #define MK_PRESCAN_MAX_BOUNDARIES 128
+#define MK_PRESCAN_MAX_ENCODED_WORDS 1024
 
 /* The renamed types, as GMime then reports them (lower-cased). */
 #define MK_PRESCAN_MESSAGE_TYPE "xessage"      /* was "message" (rfc822, global, news) */
