@@ -823,8 +823,9 @@ static void read_attached(mime_walk *w, queued_message *q)
     header_reader r = {.msg = NULL};
     const char *raw = (const char *)q->bytes->data;
     size_t len = q->bytes->len;
-    if (len)
-        read_header_block(&r, raw, len);
+    if (len == 0)
+        return;   /* GMime may hand over no buffer at all for an empty part */
+    read_header_block(&r, raw, len);
     w->nesting = q->nesting;
     read_tree(w, &r.mime_head, raw + r.body_offset, len - r.body_offset, q->depth + 1);
     mk_strbuf_free(&r.mime_head);
