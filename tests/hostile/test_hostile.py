@@ -227,7 +227,7 @@ def attached_message_headers(size=9 * MIB):
 def nested_messages(size=1400 * 1024, depth=60):
     """Item 7: message/rfc822 inside message/rfc822, each level with a long folded Subject."""
     per_level = size // depth
-    words = b"".join(b" =?utf-8?Q?l=C3=A9vel_%d?=\r\n" % k for k in range(per_level // 24))
+    words = b"".join(b" =?utf-8?Q?l=C3=A9vel_%d?=\r\n" % k for k in range(per_level // 30))
     out = b""
     for d in range(depth):
         out = (b"From: level%d@example.org\r\nSubject:" % d + words +
