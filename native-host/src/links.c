@@ -488,10 +488,14 @@ static size_t bounded_length(const char *html, size_t len, bool *cut)
 
 /* ---- merging into the page ---- */
 
-static void merge_text(mk_strbuf *into, char **field)
+/* Appends the collected text to the page's visible text, which stops at
+ * MK_VISIBLE_MAX bytes; reaching that (less a cut UTF-8 sequence) is noted
+ * as text the wording checks did not read. */
+static void merge_text(mk_page *page, mk_strbuf *into)
 {
     if (into->len == 0)
         return;
+    char **field = &page->visible_text;
     mk_strbuf b = {0};
     if (*field && **field) {
         mk_strbuf_puts(&b, *field);
@@ -500,6 +504,8 @@ static void merge_text(mk_strbuf *into, char **field)
     append_collapsed(&b, into->data, into->len, MK_VISIBLE_MAX);
     free(*field);
     *field = trimmed_copy(b.data, b.len, MK_VISIBLE_MAX);
+    if (into->len >= MK_VISIBLE_MAX || b.len >= MK_VISIBLE_MAX)
+        page->unread |= MK_UNREAD_VISIBLE;
     mk_strbuf_free(&b);
 }
 
@@ -537,7 +543,7 @@ void mk_page_add_html(mk_page *page, const char *html, size_t len, mk_link_sourc
         return;
     walker w = {.page = page, .source = source};
     walk(&w, out->document);
-    merge_text(&w.visible, &page->visible_text);
+    merge_text(page, &w.visible);
     merge_hidden(page, &w.hidden);
     free(w.stack);
     mk_strbuf_free(&w.visible);
@@ -563,7 +569,7 @@ void mk_page_add_text(mk_page *page, const char *text, size_t len)
     }
     mk_strbuf b = {0};
     append_collapsed(&b, text, len, MK_VISIBLE_MAX);
-    merge_text(&b, &page->visible_text);
+    merge_text(page, &b);
     mk_strbuf_free(&b);
 }
 

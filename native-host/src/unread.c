@@ -17,6 +17,7 @@ const char *mk_unread_name(mk_unread reason)
     case MK_UNREAD_HTML: return "html_past_4_mib_or_12000_tags";
     case MK_UNREAD_TEXT: return "text_past_4_mib";
     case MK_UNREAD_LINKS: return "links_past_2000";
+    case MK_UNREAD_VISIBLE: return "visible_text_past_1_mib";
     }
     return "";
 }

@@ -21,9 +21,8 @@ typedef enum mk_unread {
     MK_UNREAD_HTML = 1u << 6,             /* HTML past 4 MiB or 12,000 tags */
     MK_UNREAD_TEXT = 1u << 7,             /* plain text past 4 MiB not scanned for links */
     MK_UNREAD_LINKS = 1u << 8,            /* links past the 2,000th */
+    MK_UNREAD_VISIBLE = 1u << 9,          /* visible text past 1 MiB not read by the wording checks */
 } mk_unread;
-
-#define MK_UNREAD_ALL 0x1ffu
 
 /* The JSON name of one reason, e.g. "links_past_2000"; "" for a set of several. */
 const char *mk_unread_name(mk_unread reason);
