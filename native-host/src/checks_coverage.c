@@ -20,7 +20,8 @@ void mk_checks_coverage(const mk_facts *f, const mk_catalog *cat, mk_findings *o
 {
     (void)cat;
     static const mk_unread order[] = {MK_UNREAD_LINKS, MK_UNREAD_HTML, MK_UNREAD_TEXT, MK_UNREAD_BODY, MK_UNREAD_VISIBLE,
-                                      MK_UNREAD_PARTS, MK_UNREAD_NESTING, MK_UNREAD_ATTACHMENT_PAGES,
+                                      MK_UNREAD_PARTS, MK_UNREAD_NESTING, MK_UNREAD_PART_HEADERS,
+                                      MK_UNREAD_ATTACHMENT_PAGES,
                                       MK_UNREAD_HEADERS, MK_UNREAD_HEADER_DECODING};
     unsigned unread = f->page.unread | (f->msg ? f->msg->unread : 0);
     if (!unread)

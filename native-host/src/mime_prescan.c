@@ -150,6 +150,9 @@ typedef struct {
     size_t delimiters;   /* delimiter lines seen */
     size_t parts;        /* delimiter lines allowed */
     size_t encoded_words; /* encoded words in MIME fields still allowed */
+    bool in_block;       /* inside what may be a part's header block */
+    size_t block_lines;  /* lines this block may still have */
+    size_t header_lines; /* header block lines the whole input may still have */
     unsigned unread;
 } prescan;
 
@@ -240,25 +243,59 @@ static void ration_encoded_words(prescan *s, char *v, char *end)
     }
 }
 
+/* Counts a line of a part's header block; past the bounds the line's first
+ * byte becomes a line break, which ends the block for GMime (the rest of the
+ * block stays as content). */
+static void count_header_line(prescan *s, char *line)
+{
+    if (s->block_lines == 0 || s->header_lines == 0) {
+        line[0] = '\n';
+        s->in_block = false;
+        s->unread |= MK_UNREAD_PART_HEADERS;
+        return;
+    }
+    s->block_lines--;
+    s->header_lines--;
+}
+
 unsigned mk_mime_prescan(char *buf, size_t len, size_t parts)
 {
-    prescan s = {.parts = parts, .encoded_words = MK_PRESCAN_MAX_ENCODED_WORDS};
+    prescan s = {.parts = parts, .encoded_words = MK_PRESCAN_MAX_ENCODED_WORDS,
+                 .header_lines = MK_PRESCAN_MAX_HEADER_LINES, .in_block = true,
+                 .block_lines = MK_PRESCAN_MAX_BLOCK_LINES};
     char *p = buf, *end = buf + len;
     while (p < end) {
         char *eol = line_end(p, end);
         size_t field;
+        bool blank = eol == p || (eol - p == 1 && p[0] == '\r');
         if (eol - p >= 2 && p[0] == '-' && p[1] == '-') {
             if (++s.delimiters > s.parts) {
                 p[1] = ' ';
                 s.unread |= MK_UNREAD_PARTS;
+            } else {
+                s.in_block = true;   /* a part's header block may follow */
+                s.block_lines = MK_PRESCAN_MAX_BLOCK_LINES;
             }
-        } else if ((field = content_field(p, eol)) > 0) {
+            p = eol < end ? eol + 1 : end;
+            continue;
+        }
+        if (blank)
+            s.in_block = false;
+        else if (s.in_block)
+            count_header_line(&s, p);
+        if (p[0] == '\n') {
+            p++;   /* the line just cut: its rest is read as content */
+            continue;
+        }
+        if ((field = content_field(p, eol)) > 0) {
             char *stop = eol;   /* the field runs on over continuation lines */
             while (stop + 1 < end && (stop[1] == ' ' || stop[1] == '\t'))
                 stop = line_end(stop + 1, end);
             if (names_content_type(p, field))
                 read_content_type(&s, p + field, stop);
             ration_encoded_words(&s, p + field, stop);
+            for (char *nl = eol; s.in_block && nl < stop; nl = line_end(nl + 1, end))
+                count_header_line(&s, nl + 1);   /* each continuation line */
             eol = stop;
         }
         p = eol < end ? eol + 1 : end;

@@ -16,6 +16,10 @@
  *     renamed so that GMime keeps each as one leaf part, which the message
  *     reader then parses itself with the same bounds as the outer message,
  *     instead of GMime decoding every header of it;
+ *   - header blocks of parts past MK_PRESCAN_MAX_BLOCK_LINES lines (or
+ *     MK_PRESCAN_MAX_HEADER_LINES in all): GMime keeps every header line of
+ *     every part, so a part with millions of them cost gigabytes; the block
+ *     is ended there and its rest is read as the part's content;
  *   - RFC 2047 encoded words in MIME fields (file names, descriptions) past
  *     the first MK_PRESCAN_MAX_ENCODED_WORDS: GMime opens a converter for
  *     each one it decodes, so they are left as plain text.
@@ -31,6 +35,8 @@
 
 #define MK_PRESCAN_MAX_BOUNDARIES 128
 #define MK_PRESCAN_MAX_ENCODED_WORDS 1024
+#define MK_PRESCAN_MAX_BLOCK_LINES 1000      /* lines of one part's header block */
+#define MK_PRESCAN_MAX_HEADER_LINES 100000   /* lines of all header blocks together */
 
 /* The renamed types, as GMime then reports them (lower-cased). */
 #define MK_PRESCAN_MESSAGE_TYPE "xessage"      /* was "message" (rfc822, global, news) */

@@ -8,7 +8,8 @@ part with 100,000 links; and the attacks that once held the host for
 minutes or gigabytes: HTML end-tag storms, encoded words cycling through
 dozens of charsets (in the header, in a MIME field, in an attached
 message's header), message/rfc822 nested 60 deep, boundaries disguised by
-comments and folds, a million tiny MIME parts, a thousand header fields
+comments and folds, a million tiny MIME parts, a part with millions of
+header fields, a thousand header fields
 before From, a phishing link after megabytes of padding. Each is generated
 here at run time (nothing large is committed) and goes two ways:
 
@@ -259,6 +260,14 @@ def mime_field_encoded_words(size=4 * MIB):
             b"Content-Disposition: attachment; filename=\"" + words + b"\"\r\n\r\nJVBERi0=\r\n--o--\r\n")
 
 
+def part_header_storm(size=8 * MIB):
+    """A part whose header block is millions of short fields (GMime keeps every one)."""
+    lines = b"".join(b"X%d:b\r\n" % i for i in range(size // 10))[:size]
+    lines = lines[:lines.rindex(b"\n") + 1]
+    return (HEAD + b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
+            + lines + b"\r\nhello " + PHISH_LINK + b"\r\n--o--\r\n")
+
+
 def million_parts(size=7 * MIB):
     """Item 9: a multipart of tiny parts, far past the part cap."""
     part = b"--p\r\n\r\nx\r\n"
@@ -360,6 +369,8 @@ CASES = [
      both(says_unread("nesting_too_deep"), attachment_sizes)),
     ("boundaries disguised by comments, blanks and folds, 2,000 deep", boundary_disguised, FEW_SECONDS,
      says_unread("nesting_too_deep")),
+    ("8 MB of header fields in one part's header", part_header_storm, FEW_SECONDS,
+     says_unread("part_header_lines_past_1000")),
     ("7 MB of tiny MIME parts", million_parts, FEW_SECONDS, says_unread("mime_parts_past_10000")),
     ("32 MB of tiny MIME parts", lambda: million_parts(32 * 1000 * 1000), FEW_SECONDS,
      says_unread("mime_parts_past_10000")),

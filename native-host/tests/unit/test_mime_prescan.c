@@ -150,6 +150,30 @@ static void test_encoded_words_rationed(void **state)
     mk_strbuf_free(&b);
 }
 
+static void test_part_header_blocks_bounded(void **state)
+{
+    (void)state;
+    mk_strbuf b = repeated("Content-Type: multipart/mixed; boundary=p\r\n\r\n--p\r\n", "X-A: b\r\n",
+                           MK_PRESCAN_MAX_BLOCK_LINES + 5, "\r\nbody\r\n--p--\r\n");
+    size_t len = b.len;
+    assert_true(mk_mime_prescan(b.data, b.len, 10) & MK_UNREAD_PART_HEADERS);
+    assert_int_equal(strlen(b.data), len);
+    /* the block ends after its last allowed line: that line's break is
+     * followed by a new one; the lines after it are content, unchanged */
+    char *cut = strstr(b.data, "\n\n-A: b\r\n");
+    assert_non_null(cut);
+    *cut = '\0';
+    size_t kept, other;
+    count_after(b.data, "\nX-A", ':', '\0', &kept, &other);
+    assert_int_equal(kept, MK_PRESCAN_MAX_BLOCK_LINES);
+    count_after(cut + 1, "\nX-A", ':', '\0', &kept, &other);
+    assert_int_equal(kept, 4);
+    mk_strbuf_free(&b);
+    /* a short block is left alone */
+    char msg[] = "--p\r\nContent-Type: text/plain;\r\n charset=utf-8\r\nX-A: b\r\n\r\nbody\r\n";
+    assert_int_equal(mk_mime_prescan(msg, strlen(msg), 10), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_part_budget_defuses_delimiters),
         cmocka_unit_test(test_attached_messages_renamed),
         cmocka_unit_test(test_encoded_words_rationed),
+        cmocka_unit_test(test_part_header_blocks_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
