@@ -59,6 +59,7 @@
 #define MAX_PARTS 10000
 #define MAX_RECIPIENTS 1000
 #define MAX_MESSAGE_NESTING 8
+#define MAX_FILENAME 4096
 
 /* ---- library setup ------------------------------------------------------ */
 
@@ -667,8 +668,10 @@ static char *part_filename(GMimeObject *obj)
         f = g_mime_object_get_content_type_parameter(obj, "name");
     if (!f)
         return mk_xstrdup("");
-    /* GMime decoded it already; encoded words it left alone get our decoder. */
-    return mk_charset_decode_header(f, strlen(f));
+    /* GMime decoded it already; encoded words it left alone get our decoder.
+     * No file system takes a name this long, so no more is read. */
+    size_t len = strlen(f);
+    return mk_charset_decode_header(f, len < MAX_FILENAME ? len : MAX_FILENAME);
 }
 
 static mk_attachment *new_attachment(mime_walk *w, char *type, char *filename, size_t size)

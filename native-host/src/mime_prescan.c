@@ -1,7 +1,8 @@
 /* mime_prescan.c - one pass over the bytes GMime will parse (see mime_prescan.h).
  *
- * The pass goes line by line. A line that starts with "--" may be a
- * delimiter: past the budget its second dash becomes a space. A line that
+ * The pass goes line by line. A line that starts with "--" and a boundary
+ * declared before it is a delimiter: past the budget its second dash
+ * becomes a space. A line that
  * starts a Content-Type field (the name, optional blanks, a colon) is read
  * with its continuation lines by a small parser that follows GMime's own:
  * CFWS (white space, line folds and nested comments) may stand between any
@@ -14,13 +15,16 @@
  * also looked for in bodies, where GMime would not read them as fields: that
  * only counts a few boundaries more than GMime would, never fewer.
  */
+#define _GNU_SOURCE /* memmem */
 #include "mime_prescan.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "unread.h"
+#include "util.h"
 
 /* ---- one field value, as GMime's parameter parser reads it ---- */
 
@@ -94,19 +98,28 @@ static bool token_is(const char *s, size_t len, const char *word)
     return len == strlen(word) && strncasecmp(s, word, len) == 0;
 }
 
-/* Skips a parameter value: a quoted string (to its closing quote, or the end)
- * or, loosely, everything up to the next ';'. */
-static bool skip_value(cursor *c)
+/* Reads a parameter value as GMime does: a quoted string, unescaped (left
+ * open, it keeps its opening quote), or, loosely, everything up to the next
+ * ';' less trailing blanks. The value goes into *out; false when empty. */
+static bool read_value(cursor *c, mk_strbuf *out)
 {
     skip_cfws(c);
+    out->len = 0;
     if (at_end(c))
         return false;
     if (*c->p == '"') {
-        c->p++;
+        char *open = c->p++;
         while (!at_end(c) && *c->p != '"')
             if (*c->p++ == '\\' && !at_end(c))
                 c->p++;
-        if (!at_end(c))
+        bool closed = !at_end(c);
+        const char *from = closed ? open + 1 : open;
+        for (const char *q = from; q < c->p; q++) {
+            if (*q == '\\' && q + 1 < c->p)
+                q++;
+            mk_strbuf_putc(out, *q);
+        }
+        if (closed)
             c->p++;
         return true;
     }
@@ -116,16 +129,19 @@ static bool skip_value(cursor *c)
     char *stop = c->p;
     while (stop > start && is_lwsp(stop[-1]))
         stop--;
+    mk_strbuf_append(out, start, (size_t)(stop - start));
     return stop > start;
 }
 
-/* One parameter "name[*[n][*]] = value"; the name's start and length when it
- * is well formed, else NULL. */
-static char *read_parameter(cursor *c, size_t *name_len)
+/* One parameter "name[*[n][*]] = value": the name's start and length when
+ * it is well formed (else NULL), its value in *value, and in *sectioned
+ * whether it is an RFC 2231 form. */
+static char *read_parameter(cursor *c, size_t *name_len, mk_strbuf *value, bool *sectioned)
 {
     char *name = read_token(c, name_len, true);
     skip_cfws(c);
-    if (!at_end(c) && *c->p == '*') {
+    *sectioned = !at_end(c) && *c->p == '*';
+    if (*sectioned) {
         c->p++;
         skip_cfws(c);
         if (!at_end(c) && *c->p != '=') {
@@ -142,10 +158,80 @@ static char *read_parameter(cursor *c, size_t *name_len)
     if (at_end(c) || *c->p != '=')
         return NULL;
     c->p++;
-    return skip_value(c) && *name_len ? name : NULL;
+    return read_value(c, value) && *name_len ? name : NULL;
+}
+
+/* ---- the declared boundaries ---- */
+
+/* Delimiter lines are recognised as GMime does: "--", a declared boundary,
+ * optionally "--", then only blanks. The boundaries declared so far are kept
+ * in a small hash table. A boundary GMime would assemble from RFC 2231
+ * sections or decode from encoded words is not worth imitating: after one
+ * of those every "--" line counts as a delimiter, which is never fewer. */
+#define BOUNDARY_SLOTS 256   /* twice MK_PRESCAN_MAX_BOUNDARIES */
+#define MAX_BOUNDARY_LEN 1024
+
+typedef struct {
+    char *slot[BOUNDARY_SLOTS];
+    size_t len[BOUNDARY_SLOTS];
+    bool every_dash_line;
+} boundary_set;
+
+static size_t hash_bytes(const char *s, size_t n)
+{
+    size_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void boundary_add(boundary_set *set, const mk_strbuf *value, bool sectioned)
+{
+    if (sectioned || value->len > MAX_BOUNDARY_LEN || memmem(value->data, value->len, "=?", 2)) {
+        set->every_dash_line = true;
+        return;
+    }
+    size_t i = hash_bytes(value->data, value->len) % BOUNDARY_SLOTS;
+    while (set->slot[i]) {
+        if (set->len[i] == value->len && memcmp(set->slot[i], value->data, value->len) == 0)
+            return;
+        i = (i + 1) % BOUNDARY_SLOTS;
+    }
+    set->slot[i] = mk_xstrndup(value->data, value->len);
+    set->len[i] = value->len;
+}
+
+static bool boundary_known(const boundary_set *set, const char *s, size_t n)
+{
+    for (size_t i = hash_bytes(s, n) % BOUNDARY_SLOTS; set->slot[i]; i = (i + 1) % BOUNDARY_SLOTS)
+        if (set->len[i] == n && memcmp(set->slot[i], s, n) == 0)
+            return true;
+    return false;
+}
+
+/* Whether the line [p, eol) is a delimiter of a declared boundary. */
+static bool is_delimiter(const boundary_set *set, const char *p, const char *eol)
+{
+    if (eol - p < 2 || p[0] != '-' || p[1] != '-')
+        return false;
+    if (set->every_dash_line)
+        return true;
+    const char *e = eol;
+    while (e > p + 2 && is_lwsp(e[-1]))
+        e--;
+    size_t n = (size_t)(e - p - 2);
+    return boundary_known(set, p + 2, n) || (n >= 2 && e[-1] == '-' && e[-2] == '-' &&
+                                            boundary_known(set, p + 2, n - 2));
+}
+
+static void boundary_set_free(boundary_set *set)
+{
+    for (size_t i = 0; i < BOUNDARY_SLOTS; i++)
+        free(set->slot[i]);
 }
 
 typedef struct {
+    boundary_set declared;
     size_t boundaries;   /* boundary parameters seen */
     size_t delimiters;   /* delimiter lines seen */
     size_t parts;        /* delimiter lines allowed */
@@ -177,25 +263,32 @@ static void read_content_type(prescan *s, char *v, char *end)
         sub[0] = MK_PRESCAN_DIGEST_SUBTYPE[0];
     while (!at_end(&c) && *c.p != ';')
         c.p++;
+    mk_strbuf value = {0};
     while (!at_end(&c) && *c.p == ';') {
         c.p++;
         skip_cfws(&c);
         if (at_end(&c))
             break;
         size_t name_len;
+        bool sectioned;
         cursor before = c;
-        char *name = read_parameter(&c, &name_len);
+        char *name = read_parameter(&c, &name_len, &value, &sectioned);
         if (!name) {
             c = before;   /* GMime does not move past a malformed parameter ... */
             skip_cfws(&c);
             continue;     /* ... so the list ends there unless it was empty */
         }
-        if (token_is(name, name_len, "boundary") && ++s->boundaries > MK_PRESCAN_MAX_BOUNDARIES) {
-            name[0] = 'X';
-            s->unread |= MK_UNREAD_NESTING;
+        if (token_is(name, name_len, "boundary")) {
+            if (++s->boundaries > MK_PRESCAN_MAX_BOUNDARIES) {
+                name[0] = 'X';
+                s->unread |= MK_UNREAD_NESTING;
+            } else {
+                boundary_add(&s->declared, &value, sectioned);
+            }
         }
         skip_cfws(&c);
     }
+    mk_strbuf_free(&value);
 }
 
 /* ---- lines ---- */
@@ -258,6 +351,22 @@ static void count_header_line(prescan *s, char *line)
     s->header_lines--;
 }
 
+/* Ends an over-long MIME field at the first byte from `from` on that can
+ * become a line break without the next line reading as a fold; what
+ * follows is a line that is no field, which GMime skips. Returns the new
+ * end of the field. */
+static char *cut_field(prescan *s, char *from, char *stop)
+{
+    char *c = from;
+    while (c < stop && (*c == '\r' || *c == '\n' || c[1] == ' ' || c[1] == '\t'))
+        c++;
+    if (c >= stop)
+        return stop;
+    *c = '\n';
+    s->unread |= MK_UNREAD_PART_HEADERS;
+    return c;
+}
+
 unsigned mk_mime_prescan(char *buf, size_t len, size_t parts)
 {
     prescan s = {.parts = parts, .encoded_words = MK_PRESCAN_MAX_ENCODED_WORDS,
@@ -268,7 +377,7 @@ unsigned mk_mime_prescan(char *buf, size_t len, size_t parts)
         char *eol = line_end(p, end);
         size_t field;
         bool blank = eol == p || (eol - p == 1 && p[0] == '\r');
-        if (eol - p >= 2 && p[0] == '-' && p[1] == '-') {
+        if (is_delimiter(&s.declared, p, eol)) {
             if (++s.delimiters > s.parts) {
                 p[1] = ' ';
                 s.unread |= MK_UNREAD_PARTS;
@@ -291,6 +400,8 @@ unsigned mk_mime_prescan(char *buf, size_t len, size_t parts)
             char *stop = eol;   /* the field runs on over continuation lines */
             while (stop + 1 < end && (stop[1] == ' ' || stop[1] == '\t'))
                 stop = line_end(stop + 1, end);
+            if ((size_t)(stop - p) > MK_PRESCAN_MAX_FIELD)
+                stop = cut_field(&s, p + MK_PRESCAN_MAX_FIELD, stop);
             if (names_content_type(p, field))
                 read_content_type(&s, p + field, stop);
             ration_encoded_words(&s, p + field, stop);
@@ -300,5 +411,6 @@ unsigned mk_mime_prescan(char *buf, size_t len, size_t parts)
         }
         p = eol < end ? eol + 1 : end;
     }
+    boundary_set_free(&s.declared);
     return s.unread;
 }

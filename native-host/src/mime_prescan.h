@@ -37,6 +37,7 @@
 #define MK_PRESCAN_MAX_ENCODED_WORDS 1024
 #define MK_PRESCAN_MAX_BLOCK_LINES 1000      /* lines of one part's header block */
 #define MK_PRESCAN_MAX_HEADER_LINES 100000   /* lines of all header blocks together */
+#define MK_PRESCAN_MAX_FIELD (64 * 1024)     /* bytes of one MIME field */
 
 /* The renamed types, as GMime then reports them (lower-cased). */
 #define MK_PRESCAN_MESSAGE_TYPE "xessage"      /* was "message" (rfc822, global, news) */

@@ -18,7 +18,7 @@ const char *mk_unread_name(mk_unread reason)
     case MK_UNREAD_TEXT: return "text_past_4_mib";
     case MK_UNREAD_LINKS: return "links_past_2000";
     case MK_UNREAD_VISIBLE: return "visible_text_past_1_mib";
-    case MK_UNREAD_PART_HEADERS: return "part_header_lines_past_1000";
+    case MK_UNREAD_PART_HEADERS: return "part_header_too_long";
     }
     return "";
 }

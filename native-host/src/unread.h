@@ -22,7 +22,7 @@ typedef enum mk_unread {
     MK_UNREAD_TEXT = 1u << 7,             /* plain text past 4 MiB not scanned for links */
     MK_UNREAD_LINKS = 1u << 8,            /* links past the 2,000th */
     MK_UNREAD_VISIBLE = 1u << 9,          /* visible text past 1 MiB not read by the wording checks */
-    MK_UNREAD_PART_HEADERS = 1u << 10,    /* a part's header block past 1,000 lines (100,000 in all) */
+    MK_UNREAD_PART_HEADERS = 1u << 10,    /* a part's header past 1,000 lines (100,000 in all) or a MIME field past 64 KiB */
 } mk_unread;
 
 /* The JSON name of one reason, e.g. "links_past_2000"; "" for a set of several. */

@@ -174,6 +174,49 @@ static void test_part_header_blocks_bounded(void **state)
     assert_int_equal(mk_mime_prescan(msg, strlen(msg), 10), 0);
 }
 
+static void test_long_field_ended(void **state)
+{
+    (void)state;
+    /* folded every 70 bytes: the cut must not land where a fold continues */
+    mk_strbuf b = repeated("Content-Disposition: attachment; filename=\"", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n ",
+                           2 * MK_PRESCAN_MAX_FIELD / 72, "\"\r\n\r\nbody\r\n");
+    size_t len = b.len;
+    assert_true(mk_mime_prescan(b.data, b.len, 10) & MK_UNREAD_PART_HEADERS);
+    assert_int_equal(strlen(b.data), len);
+    char *cut = b.data;   /* the original has CRLF line ends only */
+    while ((cut = strchr(cut + 1, '\n')) != NULL && cut[-1] == '\r')
+        ;
+    assert_non_null(cut);
+    assert_true((size_t)(cut - b.data) >= MK_PRESCAN_MAX_FIELD);
+    assert_true((size_t)(cut - b.data) < MK_PRESCAN_MAX_FIELD + 80);
+    assert_true(cut[1] != ' ' && cut[1] != '\t');
+    mk_strbuf_free(&b);
+}
+
+/* Only lines GMime would take for a delimiter count: a patch's "--- a/file"
+ * is text, and the lines after it are no header block however many. A
+ * boundary assembled from RFC 2231 sections is not imitated: then every
+ * "--" line counts. */
+static void test_delimiters_are_declared_boundaries(void **state)
+{
+    (void)state;
+    mk_strbuf b = repeated("Content-Type: multipart/mixed; boundary=\"=_b (1)\"\r\n\r\n--=_b (1)\t\r\n\r\n"
+                           "--- a/file.c\r\n+++ b/file.c\r\n", "+line\r\n", MK_PRESCAN_MAX_BLOCK_LINES + 5,
+                           "--=_b (1)--  \r\n");
+    char *copy = mk_xstrdup(b.data);
+    assert_int_equal(mk_mime_prescan(b.data, b.len, 2), 0);
+    assert_string_equal(b.data, copy);
+    /* the same with a budget of one delimiter: the closing one is defused */
+    assert_true(mk_mime_prescan(b.data, b.len, 1) & MK_UNREAD_PARTS);
+    assert_non_null(strstr(b.data, "\n- =_b (1)--"));
+    assert_non_null(strstr(b.data, "\n--- a/file.c"));
+    free(copy);
+    mk_strbuf_free(&b);
+    char sections[] = "Content-Type: multipart/mixed; boundary*0=b; boundary*1=c\r\n\r\n--bc\r\n--x\r\n--y\r\n";
+    assert_true(mk_mime_prescan(sections, strlen(sections), 2) & MK_UNREAD_PARTS);
+    assert_non_null(strstr(sections, "\n- y"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +225,8 @@ int main(void)
         cmocka_unit_test(test_attached_messages_renamed),
         cmocka_unit_test(test_encoded_words_rationed),
         cmocka_unit_test(test_part_header_blocks_bounded),
+        cmocka_unit_test(test_long_field_ended),
+        cmocka_unit_test(test_delimiters_are_declared_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
