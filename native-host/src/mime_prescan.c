@@ -304,7 +304,7 @@ static char *line_end(char *p, char *end)
 static size_t content_field(const char *line, const char *end)
 {
     size_t n = 8;
-    if ((size_t)(end - line) <= n || strncasecmp(line, "content-", n) != 0)
+    if ((size_t)(end - line) <= n || (line[0] | 0x20) != 'c' || strncasecmp(line, "content-", n) != 0)
         return 0;
     while (line + n < end && line[n] != ':' && is_ttoken(line[n]))
         n++;
