@@ -187,17 +187,18 @@ static size_t hash_bytes(const char *s, size_t n)
 
 static void boundary_add(boundary_set *set, const mk_strbuf *value, bool sectioned)
 {
-    if (sectioned || value->len > MAX_BOUNDARY_LEN || memmem(value->data, value->len, "=?", 2)) {
+    const char *v = value->data ? value->data : "";   /* an empty quoted value has no buffer */
+    if (sectioned || value->len > MAX_BOUNDARY_LEN || memmem(v, value->len, "=?", 2)) {
         set->every_dash_line = true;
         return;
     }
-    size_t i = hash_bytes(value->data, value->len) % BOUNDARY_SLOTS;
+    size_t i = hash_bytes(v, value->len) % BOUNDARY_SLOTS;
     while (set->slot[i]) {
-        if (set->len[i] == value->len && memcmp(set->slot[i], value->data, value->len) == 0)
+        if (set->len[i] == value->len && memcmp(set->slot[i], v, value->len) == 0)
             return;
         i = (i + 1) % BOUNDARY_SLOTS;
     }
-    set->slot[i] = mk_xstrndup(value->data, value->len);
+    set->slot[i] = mk_xstrndup(v, value->len);
     set->len[i] = value->len;
 }
 

@@ -212,6 +212,10 @@ static void test_delimiters_are_declared_boundaries(void **state)
     assert_non_null(strstr(b.data, "\n--- a/file.c"));
     free(copy);
     mk_strbuf_free(&b);
+    /* an empty boundary: GMime then splits at bare "--" lines */
+    char empty[] = "Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n--  \r\n----\r\n--x\r\n";
+    assert_true(mk_mime_prescan(empty, strlen(empty), 2) & MK_UNREAD_PARTS);
+    assert_non_null(strstr(empty, "\n- --\r\n--x"));
     char sections[] = "Content-Type: multipart/mixed; boundary*0=b; boundary*1=c\r\n\r\n--bc\r\n--x\r\n--y\r\n";
     assert_true(mk_mime_prescan(sections, strlen(sections), 2) & MK_UNREAD_PARTS);
     assert_non_null(strstr(sections, "\n- y"));
