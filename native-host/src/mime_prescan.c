@@ -2,7 +2,8 @@
  *
  * The pass goes line by line. A line that starts with "--" and a boundary
  * declared before it is a delimiter: past the budget its second dash
- * becomes a space. A line that
+ * becomes a space. Other "--" lines cost GMime a comparison with each open
+ * boundary; past a total they lose their second dash too. A line that
  * starts a Content-Type field (the name, optional blanks, a colon) is read
  * with its continuation lines by a small parser that follows GMime's own:
  * CFWS (white space, line folds and nested comments) may stand between any
@@ -235,6 +236,7 @@ typedef struct {
     boundary_set declared;
     size_t boundaries;   /* boundary parameters seen */
     size_t delimiters;   /* delimiter lines seen */
+    size_t dash_work;    /* boundary comparisons GMime makes for "--" lines that are no delimiter */
     size_t parts;        /* delimiter lines allowed */
     size_t encoded_words; /* encoded words in MIME fields still allowed */
     bool in_block;       /* inside what may be a part's header block */
@@ -337,6 +339,17 @@ static void ration_encoded_words(prescan *s, char *v, char *end)
     }
 }
 
+/* GMime compares every line that starts with "--" with every open
+ * boundary; a text of such lines under many boundaries costs their product.
+ * Past MK_PRESCAN_MAX_DASH_WORK comparisons (far beyond any real message)
+ * such lines lose their second dash, which changes no structure. */
+static bool dash_line_costs_too_much(prescan *s)
+{
+    size_t open = s->boundaries < MK_PRESCAN_MAX_BOUNDARIES ? s->boundaries : MK_PRESCAN_MAX_BOUNDARIES;
+    s->dash_work += open;
+    return s->dash_work > MK_PRESCAN_MAX_DASH_WORK;
+}
+
 /* Counts a line of a part's header block; past the bounds the line's first
  * byte becomes a line break, which ends the block for GMime (the rest of the
  * block stays as content). */
@@ -389,6 +402,8 @@ unsigned mk_mime_prescan(char *buf, size_t len, size_t parts)
             p = eol < end ? eol + 1 : end;
             continue;
         }
+        if (eol - p >= 2 && p[0] == '-' && p[1] == '-' && dash_line_costs_too_much(&s))
+            p[1] = ' ';
         if (blank)
             s.in_block = false;
         else if (s.in_block)

@@ -9,8 +9,10 @@
  *
  *   - boundary parameters past the MK_PRESCAN_MAX_BOUNDARIES-th: the parts
  *     they would open stay text inside their parent;
- *   - delimiter lines ("--" at the start of a line) past the part budget:
- *     the parts they would open stay text inside the last part;
+ *   - delimiter lines ("--" and a declared boundary) past the part budget:
+ *     the parts they would open stay text inside the last part; and other
+ *     "--" lines once GMime would have compared MK_PRESCAN_MAX_DASH_WORK of
+ *     them with open boundaries;
  *   - attached messages (message/rfc822, message/global, message/news, and
  *     multipart/digest, whose untyped parts are messages): their type is
  *     renamed so that GMime keeps each as one leaf part, which the message
@@ -38,6 +40,7 @@
 #define MK_PRESCAN_MAX_BLOCK_LINES 1000      /* lines of one part's header block */
 #define MK_PRESCAN_MAX_HEADER_LINES 100000   /* lines of all header blocks together */
 #define MK_PRESCAN_MAX_FIELD (64 * 1024)     /* bytes of one MIME field */
+#define MK_PRESCAN_MAX_DASH_WORK 4000000     /* boundary comparisons for "--" lines that are text */
 
 /* The renamed types, as GMime then reports them (lower-cased). */
 #define MK_PRESCAN_MESSAGE_TYPE "xessage"      /* was "message" (rfc822, global, news) */

@@ -221,6 +221,22 @@ static void test_delimiters_are_declared_boundaries(void **state)
     assert_non_null(strstr(sections, "\n- y"));
 }
 
+/* "--" lines that are text cost GMime a comparison with every open
+ * boundary: past the total they lose their second dash, structure intact. */
+static void test_dash_lines_bounded(void **state)
+{
+    (void)state;
+    int lines = MK_PRESCAN_MAX_DASH_WORK / MK_PRESCAN_MAX_BOUNDARIES + 10;
+    char *head = after_the_bound("");
+    mk_strbuf b = repeated(head, "--text\r\n", lines, "");
+    mk_mime_prescan(b.data, b.len, 10);
+    size_t kept, defused;
+    count_after(b.data, "\n-", '-', ' ', &kept, &defused);
+    assert_int_equal(defused, 10);
+    mk_strbuf_free(&b);
+    free(head);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_part_header_blocks_bounded),
         cmocka_unit_test(test_long_field_ended),
         cmocka_unit_test(test_delimiters_are_declared_boundaries),
+        cmocka_unit_test(test_dash_lines_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
