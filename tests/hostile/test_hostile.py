@@ -372,7 +372,9 @@ CASES = [
     ("8 MB of header fields in one part's header", part_header_storm, FEW_SECONDS,
      says_unread("part_header_too_long")),
     ("7 MB of tiny MIME parts", million_parts, FEW_SECONDS, says_unread("mime_parts_past_10000")),
-    ("32 MB of tiny MIME parts", lambda: million_parts(32 * 1000 * 1000), FEW_SECONDS,
+    # The largest request: its 43 MB frame alone takes a second or more to
+    # pass through the test's pipe on a loaded machine, hence the wider bound.
+    ("32 MB of tiny MIME parts", lambda: million_parts(32 * 1000 * 1000), TIME_LIMIT_S,
      says_unread("mime_parts_past_10000")),
     ("1,000 header fields before From", headers_before_from, FEW_SECONDS,
      finds("display_name_brand_mismatch", "reply_to_mismatch", "message_id_mismatch",
