@@ -257,6 +257,58 @@ static void make_iconv_key(void)
     pthread_key_create(&iconv_key, close_iconv_cache);
 }
 
+/* ---- the per-message budget (charset.h) ---------------------------------- */
+
+/* Generous for real mail, which names a handful of charsets and guesses a
+ * few kilobytes; each step is bounded, so the budget bounds the message. */
+#define BUDGET_NEW_CONVERTERS 24
+#define BUDGET_UCHARDET_CALLS 32
+#define BUDGET_GUESS_BYTES (2u << 20)
+
+typedef struct {
+    bool armed;
+    bool spent;            /* some step was refused */
+    size_t converters;     /* converter opens left */
+    size_t uchardet_calls; /* uchardet calls left */
+    size_t guess_bytes;    /* bytes of guessing left */
+} decode_budget;
+
+static _Thread_local decode_budget budget;
+
+void mk_charset_budget_begin(void)
+{
+    budget = (decode_budget){true, false, BUDGET_NEW_CONVERTERS, BUDGET_UCHARDET_CALLS, BUDGET_GUESS_BYTES};
+}
+
+bool mk_charset_budget_end(void)
+{
+    bool spent = budget.spent;
+    budget = (decode_budget){0};
+    return spent;
+}
+
+/* Takes `cost` from one of the budget's counters; false (and the budget
+ * marked spent) when not enough is left. */
+static bool budget_take(size_t *left, size_t cost)
+{
+    if (!budget.armed)
+        return true;
+    if (*left < cost) {
+        *left = 0;
+        budget.spent = true;
+        return false;
+    }
+    *left -= cost;
+    return true;
+}
+
+/* The converters every guess uses are never rationed. */
+static bool core_charset(const char *name)
+{
+    static const char *const core[] = {"UTF-8", "CP932", "EUC-JP-MS", "GBK", "GB18030", "WINDOWS-1252", NULL};
+    return label_in(name, core);
+}
+
 /* A reset descriptor for to<-from, or (iconv_t)-1 when unsupported. Labels
  * iconv refuses are not cached: they are rare and cheap to refuse. */
 static iconv_t cached_iconv(const char *to, const char *from)
@@ -274,6 +326,8 @@ static iconv_t cached_iconv(const char *to, const char *from)
             return c->slots[i].cd;
         }
     if (strlen(from) >= MAX_LABEL || strlen(to) >= sizeof c->slots[0].to)
+        return (iconv_t)-1;
+    if (!core_charset(from) && !budget_take(&budget.converters, 1))
         return (iconv_t)-1;
     iconv_t cd = iconv_open(to, from);
     if (cd == (iconv_t)-1)
@@ -601,7 +655,7 @@ static void consider(best_choice *best, const char *bytes, size_t len, cs_choice
  * then its decoding is left in *text. */
 static bool ask_uchardet(const char *bytes, size_t len, char *name_out, mk_strbuf *text)
 {
-    if (len < 64)
+    if (len < 64 || !budget_take(&budget.uchardet_calls, 1))
         return false;
     uchardet_t ud = uchardet_new();
     bool found = false;
@@ -717,6 +771,10 @@ static bool has_long_utf8_sequence(const char *bytes, size_t len)
 
 static void append_guessed(mk_strbuf *out, const char *bytes, size_t len, cs_choice declared)
 {
+    if (!budget_take(&budget.guess_bytes, len < SAMPLE_MAX ? len : SAMPLE_MAX)) {
+        append_utf8_sanitized(out, bytes, len);
+        return;
+    }
     size_t mark = out->len;
     append_chosen(out, bytes, len, declared);
     /* Even a decoding without errors can be the wrong one (windows-1252

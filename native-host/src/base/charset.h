@@ -11,9 +11,23 @@
 #ifndef MK_CHARSET_H
 #define MK_CHARSET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
+
+/* The decoding budget of one message (per thread). Between begin and end,
+ * the steps whose cost does not depend on the length of the text alone are
+ * rationed: opening a converter for a charset not yet open (glibc loads a
+ * module; a header naming a new charset at every word would reload one per
+ * word), asking uchardet (a fresh detector per call), and guessing among the
+ * candidate charsets (several decodings per byte). Past the budget a label
+ * not yet open is treated as unknown and guessing falls back to reading the
+ * bytes as UTF-8 with U+FFFD for what is not; the output stays valid UTF-8.
+ * end() returns true when the budget ran out. Without begin(), nothing is
+ * rationed. */
+void mk_charset_budget_begin(void);
+bool mk_charset_budget_end(void);
 
 /* Converts `len` bytes declared as `label` (NULL or "" when undeclared) to
  * UTF-8, second-guessing the label when its decoding looks wrong. */

@@ -15,6 +15,7 @@ void mk_checks_header(const mk_facts *facts, const mk_catalog *cat, mk_findings 
 void mk_checks_links(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);    /* checks_links.c */
 void mk_checks_wording(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);  /* checks_wording.c */
 void mk_checks_online(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);   /* checks_online.c; no-op when facts->online is NULL */
+void mk_checks_coverage(const mk_facts *facts, const mk_catalog *cat, mk_findings *out); /* checks_coverage.c */
 
 /* A link that carries a recipient's own address in its fragment or in base64 (checks_prefill.c). */
 void mk_check_prefilled_recipient(const mk_facts *facts, mk_findings *out);

@@ -20,11 +20,15 @@
  * text colour equal to the background colour in effect. Hidden text is
  * counted and sampled for hidden_text; visible text feeds the wording checks.
  *
- * Bounds: gumbo's tree builder is quadratic in nesting depth for some tags
- * (10,000 nested <div>s take a fifth of a second, 100,000 twenty seconds), so
- * a document is cut after MK_HTML_MAX_TAGS start tags and MK_HTML_MAX_BYTES
- * bytes before parsing; real mail stays far below both. Links stop at
- * MK_LINKS_MAX and visible text at MK_VISIBLE_MAX bytes.
+ * Bounds: gumbo's tree builder costs up to (open elements) x (tags): an
+ * element nests under every open one, and an end tag that closes nothing
+ * searches the whole stack of open elements (10,000 nested <div>s take a
+ * fifth of a second; 6,000 open <span>s followed by 4 MB of stray end tags
+ * took 16 s). A document is therefore cut after MK_HTML_MAX_TAGS tags, start
+ * and end tags alike, and MK_HTML_MAX_BYTES bytes before parsing; real mail
+ * stays far below both. Links stop at MK_LINKS_MAX and visible text at
+ * MK_VISIBLE_MAX bytes. Every cut is recorded in page->unread, so the report
+ * says that part of the message was not read.
  *
  * Memory: gumbo's tree is built in an arena (html_arena.h) and dropped whole.
  */
@@ -143,6 +147,7 @@ static long add_link(mk_page *page, const char *href, mk_link_source source)
 {
     if (page->n_links >= MK_LINKS_MAX) {
         page->links_dropped++;
+        page->unread |= MK_UNREAD_LINKS;
         return -1;
     }
     if (page->n_links == 0 || (page->n_links >= 8 && (page->n_links & (page->n_links - 1)) == 0)) {
@@ -454,26 +459,47 @@ static void walk(walker *w, GumboNode *root)
 
 /* ---- bounding the input ---- */
 
-/* Length of the prefix holding at most MK_HTML_MAX_TAGS start tags. */
-static size_t bounded_length(const char *html, size_t len)
+/* Whether a tag (start "<x" or end "</x", as the HTML tokenizer reads
+ * them) begins at html[i]. */
+static bool tag_at(const char *html, size_t len, size_t i)
 {
-    if (len > MK_HTML_MAX_BYTES)
+    if (html[i] != '<' || i + 1 >= len)
+        return false;
+    size_t k = i + 1;
+    if (html[k] == '/' && k + 1 < len)
+        k++;
+    char c = (char)(html[k] | 0x20);
+    return c >= 'a' && c <= 'z';
+}
+
+/* Length of the prefix holding at most MK_HTML_MAX_TAGS tags and
+ * MK_HTML_MAX_BYTES bytes; *cut says whether that is less than len. */
+static size_t bounded_length(const char *html, size_t len, bool *cut)
+{
+    *cut = len > MK_HTML_MAX_BYTES;
+    if (*cut)
         len = MK_HTML_MAX_BYTES;
     size_t tags = 0;
-    for (size_t i = 0; i + 1 < len; i++) {
-        char c = (char)(html[i + 1] | 0x20);
-        if (html[i] == '<' && c >= 'a' && c <= 'z' && ++tags > MK_HTML_MAX_TAGS)
+    for (const char *p = html; (p = memchr(p, '<', len - (size_t)(p - html))) != NULL; p++) {
+        size_t i = (size_t)(p - html);
+        if (tag_at(html, len, i) && ++tags > MK_HTML_MAX_TAGS) {
+            *cut = true;
             return i;
+        }
     }
     return len;
 }
 
 /* ---- merging into the page ---- */
 
-static void merge_text(mk_strbuf *into, char **field)
+/* Appends the collected text to the page's visible text, which stops at
+ * MK_VISIBLE_MAX bytes; reaching that (less a cut UTF-8 sequence) is noted
+ * as text the wording checks did not read. */
+static void merge_text(mk_page *page, mk_strbuf *into)
 {
     if (into->len == 0)
         return;
+    char **field = &page->visible_text;
     mk_strbuf b = {0};
     if (*field && **field) {
         mk_strbuf_puts(&b, *field);
@@ -482,6 +508,8 @@ static void merge_text(mk_strbuf *into, char **field)
     append_collapsed(&b, into->data, into->len, MK_VISIBLE_MAX);
     free(*field);
     *field = trimmed_copy(b.data, b.len, MK_VISIBLE_MAX);
+    if (into->len >= MK_VISIBLE_MAX || b.len >= MK_VISIBLE_MAX)
+        page->unread |= MK_UNREAD_VISIBLE;
     mk_strbuf_free(&b);
 }
 
@@ -508,7 +536,10 @@ void mk_page_add_html(mk_page *page, const char *html, size_t len, mk_link_sourc
 {
     if (!page || !html || len == 0)
         return;
-    len = bounded_length(html, len);
+    bool cut;
+    len = bounded_length(html, len, &cut);
+    if (cut)
+        page->unread |= MK_UNREAD_HTML;
     GumboOptions options = kGumboDefaultOptions;
     options.max_errors = 16;
     mk_html_arena arena;
@@ -520,7 +551,7 @@ void mk_page_add_html(mk_page *page, const char *html, size_t len, mk_link_sourc
     }
     walker w = {.page = page, .source = source};
     walk(&w, out->document);
-    merge_text(&w.visible, &page->visible_text);
+    merge_text(page, &w.visible);
     merge_hidden(page, &w.hidden);
     free(w.stack);
     mk_strbuf_free(&w.visible);
@@ -533,8 +564,10 @@ void mk_page_add_text(mk_page *page, const char *text, size_t len)
 {
     if (!page || !text)
         return;
-    if (len > MK_TEXT_SCAN_MAX)
+    if (len > MK_TEXT_SCAN_MAX) {
         len = MK_TEXT_SCAN_MAX;
+        page->unread |= MK_UNREAD_TEXT;
+    }
     size_t from = 0, start, end;
     while (mk_urltext_find(text, len, from, &start, &end)) {
         char *href = mk_xstrndup(text + start, end - start);
@@ -544,7 +577,7 @@ void mk_page_add_text(mk_page *page, const char *text, size_t len)
     }
     mk_strbuf b = {0};
     append_collapsed(&b, text, len, MK_VISIBLE_MAX);
-    merge_text(&b, &page->visible_text);
+    merge_text(page, &b);
     mk_strbuf_free(&b);
 }
 

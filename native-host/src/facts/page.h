@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "unread.h"
 #include "url.h"
 
 typedef enum mk_link_source {
@@ -41,6 +42,7 @@ typedef struct mk_page {
     bool password_input;      /* an <input type=password> exists */
     char *hidden_text;        /* a sample of hidden text (<=200 bytes), NULL when none */
     size_t hidden_chars;      /* total hidden text length */
+    unsigned unread;          /* mk_unread reasons: what the bounds kept from being read */
 } mk_page;
 
 #define MK_LINKS_MAX 2000

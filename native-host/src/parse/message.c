@@ -15,13 +15,23 @@
  * which cost more than everything else together (an iconv_open per encoded
  * word), and a message without the blank line gets one this way too.
  *
- * Hostile input is bounded everywhere: at most 1000 headers are kept, each
- * value at most 64 KiB, decoded bodies at most 8 MiB in total, attachment
- * pages at most 2 MiB each, the tree is walked 64 levels deep. GMime checks
- * every line against every open boundary, so deep nesting would cost
- * depth x lines; boundary declarations past the first MAX_BOUNDARIES are
- * therefore defused in the copy GMime reads (the parts they would open stay
- * flat text inside their parent), which keeps the parse linear.
+ * Hostile input is bounded everywhere, and every bound that stops reading
+ * says so in msg->unread (see unread.h), for the report. At most 1000
+ * header fields are kept, plus, past those, the first of each field the
+ * checks read (From, Subject, Reply-To, ...), so padding put before From
+ * cannot hide it. A value is decoded from at most 64 KiB of raw text, within
+ * the per-message decoding budget of charset.h. Decoded bodies take at most
+ * 8 MiB in total, attachment pages at most 2 MiB each, the tree is walked 64
+ * levels deep. Before GMime parses anything, mime_prescan.c bounds what it
+ * may build: boundaries (GMime checks every "--" line against every open
+ * one), delimiter lines (the part cap must stop the parser, not only the
+ * walk) and attached messages. GMime would decode every header of an
+ * attached message and re-serialise it to learn its size; instead it keeps
+ * each attached message as one leaf, whose bytes give its size and are then
+ * read here like the outer message (header block by us, MIME by GMime, with
+ * the same bounds), at most MAX_MESSAGE_NESTING deep. Attached messages wait
+ * in a queue until the tree that holds them is freed, so memory holds one
+ * level's copy at a time, not one per nesting level.
  */
 #define _GNU_SOURCE /* memmem */
 #include "message.h"
@@ -34,6 +44,8 @@
 #include <strings.h>
 
 #include "charset.h"
+#include "mime_prescan.h"
+#include "unread.h"
 #include "util.h"
 
 #define MAX_HEADERS 1000
@@ -46,7 +58,8 @@
 #define MAX_DEPTH 64
 #define MAX_PARTS 10000
 #define MAX_RECIPIENTS 1000
-#define MAX_BOUNDARIES 128
+#define MAX_MESSAGE_NESTING 8
+#define MAX_FILENAME 4096
 
 /* ---- library setup ------------------------------------------------------ */
 
@@ -140,11 +153,12 @@ typedef struct {
 } pending_header;
 
 typedef struct {
-    mk_message *msg;
+    mk_message *msg;    /* NULL: an attached message, of which only the MIME fields are read */
     char **raws;        /* undecoded unfolded values, parallel to msg->headers */
     size_t cap;
     size_t body_offset; /* where the body starts in the input */
     mk_strbuf mime_head; /* the raw MIME fields, what GMime needs of the header */
+    unsigned kept_past_cap; /* checks_read_field() indexes kept past MAX_HEADERS */
 } header_reader;
 
 static void trim_span(const char **s, size_t *len)
@@ -166,7 +180,9 @@ static void finish_header(header_reader *r, pending_header *h)
     const char *v = h->raw.data ? h->raw.data : "";
     size_t len = h->raw.len;
     trim_span(&v, &len);
-    char *decoded = mk_charset_decode_header(v, len);
+    /* Decoding only ever grows text, so nothing past this many raw bytes
+     * could be kept anyway. */
+    char *decoded = mk_charset_decode_header(v, len < MAX_HEADER_VALUE ? len : MAX_HEADER_VALUE);
     size_t dlen = strlen(decoded);
     decoded[mk_utf8_clip(decoded, dlen, MAX_HEADER_VALUE)] = '\0';
     msg->headers[msg->n_headers - 1].value = decoded;
@@ -238,6 +254,37 @@ static void keep_mime_line(header_reader *r, const pending_header *h, line_span 
         mk_strbuf_append(&r->mime_head, l.line, (size_t)(l.next - l.line));
 }
 
+/* Fields read by the checks wherever they stand: past MAX_HEADERS the first
+ * of each is still kept, so a thousand fields of padding cannot hide them.
+ * Returns the field's index in the list, or -1. */
+static int checks_read_field(const char *name, size_t len)
+{
+    static const char *const names[] = {"From", "Sender", "Reply-To", "Return-Path", "To", "Cc", "Subject",
+        "Date", "Message-ID", "List-Id", "List-Post", "List-Unsubscribe", "List-Help", "List-Archive",
+        "Mailing-List", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == len && strncasecmp(name, names[i], len) == 0)
+            return i;
+    return -1;
+}
+
+/* Whether the field starting line l is kept: any of the first MAX_HEADERS,
+ * then the first of each field the checks read. */
+static bool keep_field(header_reader *r, line_span l, size_t name_len)
+{
+    mk_message *msg = r->msg;
+    if (!msg)
+        return false;
+    if (msg->n_headers < MAX_HEADERS)
+        return true;
+    msg->unread |= MK_UNREAD_HEADERS;
+    int i = checks_read_field(l.line, name_len);
+    if (i < 0 || (r->kept_past_cap & (1u << i)))
+        return false;
+    r->kept_past_cap |= 1u << i;
+    return true;
+}
+
 /* Reads headers until the blank line, or until a line that is neither a
  * field nor a continuation (a message without the blank line). */
 static void read_header_block(header_reader *r, const char *raw, size_t len)
@@ -246,7 +293,7 @@ static void read_header_block(header_reader *r, const char *raw, size_t len)
     if (len >= 5 && memcmp(raw, "From ", 5) == 0)   /* mbox envelope line */
         p = read_line(p, end).next;
     pending_header h = {{0}, false, false};
-    bool dropping = false;   /* past MAX_HEADERS: still find the body */
+    size_t fields = 0;
     while (p < end) {
         line_span l = read_line(p, end);
         if (l.len == 0) {
@@ -255,15 +302,15 @@ static void read_header_block(header_reader *r, const char *raw, size_t len)
         }
         size_t name_len;
         if (l.line[0] == ' ' || l.line[0] == '\t') {
-            if (r->msg->n_headers == 0)
+            if (fields == 0)
                 break;
             if (h.open)
                 continue_header(&h, l);
             keep_mime_line(r, &h, l);
         } else if ((name_len = header_name_length(l.line, l.len)) > 0) {
+            fields++;
             finish_header(r, &h);
-            dropping = dropping || r->msg->n_headers >= MAX_HEADERS;
-            if (!dropping)
+            if (keep_field(r, l, name_len))
                 start_header(r, &h, l, name_len);
             h.mime = is_mime_field(l.line, name_len);
             keep_mime_line(r, &h, l);
@@ -604,6 +651,14 @@ static void read_typed_headers(mk_message *msg, char **raws)
 
 /* ---- the MIME tree ------------------------------------------------------ */
 
+/* An attached message waiting to be read, once the tree holding it is gone. */
+typedef struct queued_message {
+    GByteArray *bytes;
+    int depth;         /* tree depth of the part that held it */
+    int nesting;       /* attached messages around it, itself included */
+    struct queued_message *next;
+} queued_message;
+
 typedef struct {
     mk_message *msg;
     mk_strlist texts, htmls;
@@ -611,6 +666,8 @@ typedef struct {
     size_t attachment_budget;  /* bytes of attachment pages still allowed */
     size_t parts_seen;
     size_t attachments_cap;
+    int nesting;               /* attached messages around the tree being walked */
+    queued_message *queue, **queue_tail;
 } mime_walk;
 
 /* Decoded (transfer-encoding removed) content of a leaf part. */
@@ -626,24 +683,21 @@ static GByteArray *part_bytes(GMimePart *part)
     return ba;
 }
 
-static size_t part_decoded_size(GMimeObject *obj)
+static size_t part_decoded_size(GMimePart *part)
 {
     GMimeStream *null = g_mime_stream_null_new();
-    if (GMIME_IS_PART(obj)) {
-        GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(obj));
-        if (w)
-            g_mime_data_wrapper_write_to_stream(w, null);
-    } else {
-        g_mime_object_write_to_stream(obj, NULL, null);
-    }
+    GMimeDataWrapper *w = g_mime_part_get_content(part);
+    if (w)
+        g_mime_data_wrapper_write_to_stream(w, null);
     size_t n = (size_t)GMIME_STREAM_NULL(null)->written;
     g_object_unref(null);
     return n;
 }
 
-/* Converts a body to UTF-8, at most `cap` bytes of it. HTML without a
- * declared charset gets the one its <meta> names. */
-static char *part_text(GMimePart *part, bool html, size_t cap)
+/* Converts a body to UTF-8, at most `cap` bytes of it; *cut tells whether
+ * some of it was left out. HTML without a declared charset gets the one its
+ * <meta> names. */
+static char *part_text(GMimePart *part, bool html, size_t cap, bool *cut)
 {
     GByteArray *ba = part_bytes(part);
     const char *label = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
@@ -652,18 +706,25 @@ static char *part_text(GMimePart *part, bool html, size_t cap)
         label = sniffed = mk_charset_sniff_html((const char *)ba->data, ba->len);
     size_t in_len = ba->len < cap ? ba->len : cap;
     char *text = mk_charset_to_utf8((const char *)ba->data, in_len, label);
-    text[mk_utf8_clip(text, strlen(text), cap)] = '\0';
+    size_t len = strlen(text);
+    *cut = in_len < ba->len || len > cap;
+    text[mk_utf8_clip(text, len, cap)] = '\0';
     free(sniffed);
     g_byte_array_unref(ba);
     return text;
 }
 
+/* The lower-case type of a part, with the type mime_prescan.c renamed for
+ * attached messages given back its real name. */
 static char *lower_mime_type(GMimeObject *obj)
 {
     GMimeContentType *ct = g_mime_object_get_content_type(obj);
     char *t = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
     char *out = mk_ascii_lower_inplace(mk_xstrdup(t ? t : "application/octet-stream"));
     g_free(t);
+    size_t renamed = strlen(MK_PRESCAN_MESSAGE_TYPE);
+    if (strncmp(out, MK_PRESCAN_MESSAGE_TYPE "/", renamed + 1) == 0)
+        out[0] = 'm';
     return out;
 }
 
@@ -689,11 +750,13 @@ static char *part_filename(GMimeObject *obj)
         f = g_mime_object_get_content_type_parameter(obj, "name");
     if (!f)
         return mk_xstrdup("");
-    /* GMime decoded it already; encoded words it left alone get our decoder. */
-    return mk_charset_decode_header(f, strlen(f));
+    /* GMime decoded it already; encoded words it left alone get our decoder.
+     * No file system takes a name this long, so no more is read. */
+    size_t len = strlen(f);
+    return mk_charset_decode_header(f, len < MAX_FILENAME ? len : MAX_FILENAME);
 }
 
-static void add_attachment(mime_walk *w, GMimeObject *obj, char *type, char *filename)
+static mk_attachment *new_attachment(mime_walk *w, char *type, char *filename, size_t size)
 {
     mk_message *msg = w->msg;
     if (msg->n_attachments == w->attachments_cap) {
@@ -701,13 +764,25 @@ static void add_attachment(mime_walk *w, GMimeObject *obj, char *type, char *fil
         msg->attachments = mk_xrealloc(msg->attachments, w->attachments_cap * sizeof *msg->attachments);
     }
     mk_attachment *a = &msg->attachments[msg->n_attachments++];
-    *a = (mk_attachment){filename, type, part_decoded_size(obj), NULL};
-    if (GMIME_IS_PART(obj) && renders_as_page(type, filename) && w->attachment_budget > 0) {
-        size_t cap = w->attachment_budget < MAX_ATTACHMENT_HTML ? w->attachment_budget
-                                                                : MAX_ATTACHMENT_HTML;
-        a->html = part_text(GMIME_PART(obj), true, cap);
-        w->attachment_budget -= strlen(a->html);
+    *a = (mk_attachment){filename, type, size, NULL};
+    return a;
+}
+
+static void add_attachment(mime_walk *w, GMimePart *part, char *type, char *filename)
+{
+    mk_attachment *a = new_attachment(w, type, filename, part_decoded_size(part));
+    if (!renders_as_page(type, filename))
+        return;
+    if (w->attachment_budget == 0) {
+        w->msg->unread |= MK_UNREAD_ATTACHMENT_PAGES;
+        return;
     }
+    size_t cap = w->attachment_budget < MAX_ATTACHMENT_HTML ? w->attachment_budget : MAX_ATTACHMENT_HTML;
+    bool cut;
+    a->html = part_text(part, true, cap, &cut);
+    if (cut)
+        w->msg->unread |= MK_UNREAD_ATTACHMENT_PAGES;
+    w->attachment_budget -= strlen(a->html);
 }
 
 static bool is_attachment(GMimeObject *obj)
@@ -719,89 +794,147 @@ static bool is_attachment(GMimeObject *obj)
     return f && *f;
 }
 
-static void walk_leaf(mime_walk *w, GMimeObject *obj)
+/* An attached message: listed when it is an attachment, and queued to be
+ * read once the current tree is freed. */
+static void attached_message(mime_walk *w, GMimePart *part, char *type, int depth)
 {
-    char *type = lower_mime_type(obj);
-    bool text = strcmp(type, "text/plain") == 0, html = strcmp(type, "text/html") == 0;
-    if ((text || html) && !is_attachment(obj)) {
+    GByteArray *bytes = part_bytes(part);
+    if (is_attachment(GMIME_OBJECT(part)))
+        new_attachment(w, type, part_filename(GMIME_OBJECT(part)), bytes->len);
+    else
         free(type);
-        if (w->body_budget == 0)
+    if (depth >= MAX_DEPTH || w->nesting >= MAX_MESSAGE_NESTING) {
+        w->msg->unread |= MK_UNREAD_NESTING;
+        g_byte_array_unref(bytes);
+        return;
+    }
+    queued_message *q = mk_xcalloc(1, sizeof *q);
+    *q = (queued_message){bytes, depth, w->nesting + 1, NULL};
+    *w->queue_tail = q;
+    w->queue_tail = &q->next;
+}
+
+static void walk_leaf(mime_walk *w, GMimePart *part, bool in_digest, int depth)
+{
+    char *type = lower_mime_type(GMIME_OBJECT(part));
+    /* In a digest a part without a type is a message (RFC 2046 5.1.5). */
+    if (strncmp(type, "message/", 8) == 0 ||
+        (in_digest && !g_mime_object_get_header(GMIME_OBJECT(part), "Content-Type"))) {
+        if (strncmp(type, "message/", 8) != 0) {
+            free(type);
+            type = mk_xstrdup("message/rfc822");
+        }
+        if (strcmp(type, "message/rfc822") == 0 || strcmp(type, "message/global") == 0 ||
+            strcmp(type, "message/news") == 0) {
+            attached_message(w, part, type, depth);
             return;
-        char *body = part_text(GMIME_PART(obj), html, w->body_budget);
+        }
+    }
+    bool text = strcmp(type, "text/plain") == 0, html = strcmp(type, "text/html") == 0;
+    if ((text || html) && !is_attachment(GMIME_OBJECT(part))) {
+        free(type);
+        if (w->body_budget == 0) {
+            w->msg->unread |= MK_UNREAD_BODY;
+            return;
+        }
+        bool cut;
+        char *body = part_text(part, html, w->body_budget, &cut);
+        if (cut)
+            w->msg->unread |= MK_UNREAD_BODY;
         w->body_budget -= strlen(body);
         mk_strlist_push_owned(html ? &w->htmls : &w->texts, body);
         return;
     }
-    add_attachment(w, obj, type, part_filename(obj));
+    add_attachment(w, part, type, part_filename(GMIME_OBJECT(part)));
 }
 
-static void walk_object(mime_walk *w, GMimeObject *obj, int depth)
+static void walk_object(mime_walk *w, GMimeObject *obj, bool in_digest, int depth)
 {
-    if (!obj || depth > MAX_DEPTH || w->parts_seen >= MAX_PARTS)
+    if (!obj)
         return;
+    if (depth > MAX_DEPTH || w->parts_seen >= MAX_PARTS) {
+        w->msg->unread |= depth > MAX_DEPTH ? MK_UNREAD_NESTING : MK_UNREAD_PARTS;
+        return;
+    }
     w->parts_seen++;
     if (GMIME_IS_MULTIPART(obj)) {
         GMimeMultipart *mp = GMIME_MULTIPART(obj);
+        GMimeContentType *ct = g_mime_object_get_content_type(obj);
+        bool digest = ct && g_mime_content_type_is_type(ct, "multipart", MK_PRESCAN_DIGEST_SUBTYPE);
         int n = g_mime_multipart_get_count(mp);
         for (int i = 0; i < n; i++)
-            walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1);
-    } else if (GMIME_IS_MESSAGE_PART(obj)) {
-        if (is_attachment(obj))
-            add_attachment(w, obj, lower_mime_type(obj), part_filename(obj));
-        GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-        if (inner)
-            walk_object(w, g_mime_message_get_mime_part(inner), depth + 1);
+            walk_object(w, g_mime_multipart_get_part(mp, i), digest, depth + 1);
     } else if (GMIME_IS_PART(obj)) {
-        walk_leaf(w, obj);
+        walk_leaf(w, GMIME_PART(obj), in_digest, depth);
     }
 }
 
-/* What GMime reads: the top-level MIME fields, a blank line, the body. The
- * other header fields are left out because we read them ourselves and GMime
- * would otherwise decode and parse every one of them again. Boundary
- * declarations past the first MAX_BOUNDARIES are defused (see the top of the
- * file); the text keeps its length, so nothing else moves. */
-static GByteArray *input_for_gmime(const mk_strbuf *mime_head, const char *body, size_t len)
+/* What GMime reads: the MIME fields of the header, a blank line, the body.
+ * The other header fields are left out because we read them ourselves and
+ * GMime would otherwise decode and parse every one of them again. The copy
+ * is then bounded by mime_prescan.c, which keeps every byte in place. */
+static GByteArray *input_for_gmime(mime_walk *w, const mk_strbuf *mime_head, const char *body, size_t len)
 {
     GByteArray *ba = g_byte_array_sized_new((guint)(mime_head->len + 2 + len));
     if (mime_head->len)
         g_byte_array_append(ba, (const guint8 *)mime_head->data, (guint)mime_head->len);
     g_byte_array_append(ba, (const guint8 *)"\r\n", 2);
     g_byte_array_append(ba, (const guint8 *)body, (guint)len);
-    char *s = (char *)ba->data;
-    size_t total = ba->len, seen = 0;
-    for (char *p = s; (p = memchr(p, '=', total - (size_t)(p - s))) != NULL; p++) {
-        /* "boundary=", also as "boundary =" or RFC 2231 "boundary*0*=" */
-        char *k = p;
-        for (int i = 0; i < 8 && k > s && k[-1] && strchr(" \t*0123456789", k[-1]); i++)
-            k--;
-        if (k - s < 8 || strncasecmp(k - 8, "boundary", 8) != 0)
-            continue;
-        if (++seen > MAX_BOUNDARIES)
-            k[-8] = 'X';
-    }
+    size_t parts_left = MAX_PARTS - (w->parts_seen < MAX_PARTS ? w->parts_seen : MAX_PARTS);
+    w->msg->unread |= mk_mime_prescan((char *)ba->data, ba->len, parts_left);
     return ba;
 }
 
-static void read_bodies(mk_message *msg, const mk_strbuf *mime_head, const char *body, size_t len)
+/* Parses and walks one MIME tree: the outer message's or an attached one's. */
+static void read_tree(mime_walk *w, const mk_strbuf *mime_head, const char *body, size_t len, int depth)
 {
-    GByteArray *ba = input_for_gmime(mime_head, body, len);
+    GByteArray *ba = input_for_gmime(w, mime_head, body, len);
     GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(ba);
     GMimeParser *parser = g_mime_parser_new_with_stream(stream);
     g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
     GMimeMessage *gm = g_mime_parser_construct_message(parser, parser_options);
+    if (gm) {
+        walk_object(w, g_mime_message_get_mime_part(gm), false, depth);
+        g_object_unref(gm);
+    }
+    g_object_unref(parser);
+    g_object_unref(stream);
+}
+
+/* Reads an attached message: its MIME fields by our header reader (nothing
+ * else of its header is decoded), its body as a tree of its own. */
+static void read_attached(mime_walk *w, queued_message *q)
+{
+    header_reader r = {.msg = NULL};
+    const char *raw = (const char *)q->bytes->data;
+    size_t len = q->bytes->len;
+    if (len == 0)
+        return;   /* GMime may hand over no buffer at all for an empty part */
+    read_header_block(&r, raw, len);
+    w->nesting = q->nesting;
+    read_tree(w, &r.mime_head, raw + r.body_offset, len - r.body_offset, q->depth + 1);
+    mk_strbuf_free(&r.mime_head);
+}
+
+static void read_bodies(mk_message *msg, const mk_strbuf *mime_head, const char *body, size_t len)
+{
     mime_walk w = {.msg = msg, .body_budget = MAX_BODY_TOTAL,
                    .attachment_budget = MAX_ATTACHMENT_HTML_TOTAL};
-    if (gm)
-        walk_object(&w, g_mime_message_get_mime_part(gm), 0);
+    w.queue_tail = &w.queue;
+    read_tree(&w, mime_head, body, len, 0);
+    while (w.queue) {
+        queued_message *q = w.queue;
+        w.queue = q->next;
+        if (!w.queue)
+            w.queue_tail = &w.queue;
+        read_attached(&w, q);
+        g_byte_array_unref(q->bytes);
+        free(q);
+    }
     msg->texts = w.texts.v;
     msg->n_texts = w.texts.n;
     msg->htmls = w.htmls.v;
     msg->n_htmls = w.htmls.n;
-    if (gm)
-        g_object_unref(gm);
-    g_object_unref(parser);
-    g_object_unref(stream);
 }
 
 /* ---- public face -------------------------------------------------------- */
@@ -832,6 +965,7 @@ mk_message *mk_message_parse(const char *raw, size_t len)
     if (!raw)
         len = 0;
     header_reader r = {.msg = msg};
+    mk_charset_budget_begin();
     if (len)
         read_header_block(&r, raw, len);
     if (msg->n_headers == 0) {
@@ -844,6 +978,8 @@ mk_message *mk_message_parse(const char *raw, size_t len)
     for (size_t i = 0; i < msg->n_headers; i++)
         free(r.raws[i]);
     free(r.raws);
+    if (mk_charset_budget_end())
+        msg->unread |= MK_UNREAD_HEADER_DECODING;
     fill_empty_fields(msg);
     return msg;
 }

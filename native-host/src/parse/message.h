@@ -32,7 +32,7 @@ typedef struct mk_address {
 typedef struct mk_attachment {
     char *filename;      /* decoded, "" when absent */
     char *content_type;  /* lower-case "type/subtype" */
-    size_t size;         /* decoded size in bytes */
+    size_t size;         /* decoded size in bytes (an attached message: its bytes as sent) */
     char *html;          /* decoded UTF-8 content when the attachment can render as a page
                             (text/html, .htm/.html/.shtml/.xhtml, image/svg+xml, .svg); else NULL */
 } mk_attachment;
@@ -64,6 +64,7 @@ typedef struct mk_message {
     size_t n_attachments;
 
     size_t raw_size;
+    unsigned unread;      /* mk_unread reasons (unread.h): what the bounds kept from being read */
     char *error;          /* NULL when parsed; else why nothing useful could be read */
 } mk_message;
 

@@ -5,12 +5,92 @@
  * their explanations, the hop table and the links. It reads only the JSON
  * report, so the text and the JSON can never disagree. Labels come from
  * data/labels.json in the requested locale.
+ *
+ * Everything in the report that came from the message is the sender's text,
+ * and a terminal obeys control characters: an escape sequence in a Subject
+ * can clear the screen and redraw a phishing verdict as "looks safe", a
+ * right-to-left override can turn a domain around. So the report is first
+ * copied with every string made inert: each C0/C1 control character, DEL and
+ * each bidirectional formatting character is written as a visible \xNN or
+ * \uNNNN escape. The layout then adds only its own newlines and spaces.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
 #include "util.h"
+
+/* ---- making the sender's text inert ---- */
+
+static bool is_bidi_control(uint32_t cp)
+{
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+}
+
+/* Code point of the UTF-8 sequence at p and its length (report strings are
+ * valid UTF-8: jansson refuses anything else). */
+static uint32_t next_code_point(const unsigned char *p, size_t *len)
+{
+    if (p[0] < 0x80) {
+        *len = 1;
+        return p[0];
+    }
+    size_t n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : 2;
+    uint32_t cp = p[0] & (0x3F >> (n - 1));
+    for (size_t i = 1; i < n && p[i]; i++)
+        cp = (cp << 6) | (p[i] & 0x3F);
+    *len = n;
+    return cp;
+}
+
+static char *escape_controls(const char *s)
+{
+    mk_strbuf b = {0};
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n;
+        uint32_t cp = next_code_point(p, &n);
+        if (cp < 0x20 || cp == 0x7F)
+            mk_strbuf_printf(&b, "\\x%02X", (unsigned)cp);
+        else if ((cp >= 0x80 && cp < 0xA0) || is_bidi_control(cp))
+            mk_strbuf_printf(&b, "\\u%04X", (unsigned)cp);
+        else
+            mk_strbuf_append(&b, (const char *)p, n);
+        p += n;
+    }
+    return mk_strbuf_steal(&b);
+}
+
+/* A copy of v in which every string is escaped (object keys are the
+ * report's own and stay as they are). */
+static json_t *inert_copy(const json_t *v)
+{
+    if (json_is_string(v)) {
+        char *e = escape_controls(json_string_value(v));
+        json_t *r = json_string(e);
+        free(e);
+        return r;
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) json_array_append_new(a, inert_copy(x));
+        return a;
+    }
+    if (json_is_object(v)) {
+        json_t *o = json_object();
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x) json_object_set_new(o, k, inert_copy(x));
+        return o;
+    }
+    return json_deep_copy(v);
+}
+
+/* ---- layout ---- */
 
 static const char *sget(json_t *o, const char *key)
 {
@@ -176,13 +256,15 @@ static void put_databases(mk_strbuf *b, const json_t *r, const mk_catalog *cat, 
         put_database(b, d);
 }
 
-char *mk_report_text(const json_t *r, const mk_catalog *cat, const char *locale)
+char *mk_report_text(const json_t *report, const mk_catalog *cat, const char *locale)
 {
+    json_t *r = inert_copy(report);
     mk_strbuf b = {0};
     put_header(&b, r, cat, locale);
     put_findings(&b, r, cat, locale);
     put_hops(&b, r, cat, locale);
     put_links(&b, r, cat, locale);
     put_databases(&b, r, cat, locale);
+    json_decref(r);
     return mk_strbuf_steal(&b);
 }

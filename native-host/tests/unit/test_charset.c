@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <glib.h>
 
 #include "charset.h"
 
@@ -127,6 +128,43 @@ static void test_html_sniffing_and_clipping(void **state)
     assert_int_equal(mk_utf8_clip(jp, 9, 2), 0);
 }
 
+/* A header naming a new charset at every word: within a message's budget the
+ * first words are converted as labelled, the rest are still decoded (as
+ * UTF-8 or guessed) and the budget reports that it ran out; outside a
+ * message nothing is rationed. (The names must not have been opened by an
+ * earlier test: open converters cost no budget.) */
+static void test_decoding_budget(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"ISO-8859-2", "ISO-8859-3", "ISO-8859-4", "ISO-8859-5", "ISO-8859-7",
+        "ISO-8859-9", "ISO-8859-10", "ISO-8859-13", "ISO-8859-14", "ISO-8859-15", "ISO-8859-16", "CP437",
+        "CP737", "CP775", "CP850", "CP852", "CP855", "CP857", "CP860", "CP861", "CP862", "CP863", "CP865",
+        "CP866", "CP869", "CP1250", "CP1251", "CP1253", "CP1254", "CP1255", "CP1256", "CP1257", "CP1258",
+        "KOI8-R", "KOI8-U", "MACINTOSH", "TIS-620", "VISCII", "ARMSCII-8", "PT154"};
+    size_t n = sizeof names / sizeof *names;
+    mk_strbuf h = {0};
+    for (size_t i = 0; i < n; i++)
+        mk_strbuf_printf(&h, "=?%s?Q?=E9?= x ", names[i]);
+    mk_charset_budget_begin();
+    char *first = mk_charset_decode_header(h.data, h.len);
+    assert_true(mk_charset_budget_end());
+    /* converters already open cost nothing; without a budget all open */
+    char *unrationed = mk_charset_decode_header(h.data, h.len);
+    mk_charset_budget_begin();
+    char *small = mk_charset_decode_header("=?ISO-8859-2?Q?=E9?=", 20);
+    assert_false(mk_charset_budget_end());
+    assert_true(g_utf8_validate(first, -1, NULL));
+    assert_true(g_utf8_validate(unrationed, -1, NULL));
+    assert_string_equal(small, "\xc3\xa9");
+    /* the words within the budget read as labelled */
+    assert_memory_equal(first, "\xc3\xa9 x ", 5);
+    assert_memory_equal(unrationed, first, 5);
+    free(unrationed);
+    free(first);
+    free(small);
+    mk_strbuf_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_encoded_words),
         cmocka_unit_test(test_mixed_utf8_and_legacy),
         cmocka_unit_test(test_html_sniffing_and_clipping),
+        cmocka_unit_test(test_decoding_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
