@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "lookalike_index.h"
+#include "platform.h"
 #include "textnorm.h"
 
 /* ---- errors -------------------------------------------------------------- */
@@ -360,18 +360,13 @@ const char *mk_catalog_default_dir(void)
     const char *env = getenv("MEKIKI_DATA_DIR");
     if (env && *env)
         return env;
-    /* An installed copy next to the binary: PREFIX/bin/mekiki -> PREFIX/share/mekiki/data */
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(beside_exe, sizeof beside_exe, "%s/../share/mekiki/data", exe);
-            if (has_brands_file(beside_exe))
-                return beside_exe;
-        }
+    /* An installed copy: PREFIX/share/mekiki/data, or data\ beside mekiki.exe */
+    char *install = mk_platform_install_dir();
+    if (install) {
+        snprintf(beside_exe, sizeof beside_exe, "%s/data", install);
+        free(install);
+        if (has_brands_file(beside_exe))
+            return beside_exe;
     }
     if (has_brands_file(MK_INSTALL_DATA_DIR))
         return MK_INSTALL_DATA_DIR;

@@ -11,7 +11,6 @@
  */
 #include "dns.h"
 
-#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <ares.h>
 #include <netdb.h>
@@ -19,6 +18,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "platform.h"
 #include "util.h"
 
 struct mk_dns {

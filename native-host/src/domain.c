@@ -28,7 +28,6 @@
 #define _GNU_SOURCE
 #include "domain.h"
 
-#include <arpa/inet.h>
 #include <idn2.h>
 #include <libpsl.h>
 #include <pthread.h>
@@ -37,6 +36,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "platform.h"
 #include "util.h"
 
 /* DNS limits (RFC 1035): a name is at most 253 characters without the final

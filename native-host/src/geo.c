@@ -36,11 +36,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "platform.h"
 #include "util.h"
 
 /* The longest textual IPv6 address (with an embedded IPv4 and a zone) is
@@ -63,25 +62,20 @@ struct mk_geo {
 static _Thread_local char mk_geo_city_path_buf[PATH_MAX];
 static _Thread_local char mk_geo_asn_path_buf[PATH_MAX];
 
-/* Writes the per-user location ($XDG_DATA_HOME, else ~/.local/share) of
- * NAME into buf; false when neither variable gives a directory. */
+/* Writes the per-user location (see mk_platform_user_dir) of NAME into buf;
+ * false when the environment names no home. */
 static bool mk_geo_user_path(char *buf, size_t size, const char *name)
 {
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (xdg && xdg[0] == '/')
-        n = snprintf(buf, size, "%s/mekiki/geo/%s", xdg, name);
-    else if (home && home[0])
-        n = snprintf(buf, size, "%s/.local/share/mekiki/geo/%s", home, name);
-    else
-        return false;
+    char *dir = mk_platform_user_dir(MK_USER_DATA);
+    int n = dir ? snprintf(buf, size, "%s/geo/%s", dir, name) : -1;
+    free(dir);
     return n > 0 && (size_t)n < size;
 }
 
 /* Environment override first; then the per-user file if it exists; then the
- * system-wide copy if it exists; else the per-user path, which is where
- * scripts/setup-geo.sh installs and so the most useful name in a message. */
+ * system-wide copy if it exists (beside mekiki.exe on Windows); else the
+ * per-user path, which is where scripts/setup-geo.sh installs and so the most
+ * useful name in a message. */
 static const char *mk_geo_pick_path(char *buf, size_t size, const char *env, const char *name)
 {
     const char *override = getenv(env);
@@ -91,7 +85,9 @@ static const char *mk_geo_pick_path(char *buf, size_t size, const char *env, con
     if (have_user && access(buf, R_OK) == 0)
         return buf;
     char system_path[PATH_MAX];
-    snprintf(system_path, sizeof system_path, "/usr/local/share/mekiki/geo/%s", name);
+    char *system_dir = mk_platform_system_dir();
+    snprintf(system_path, sizeof system_path, "%s/geo/%s", system_dir ? system_dir : ".", name);
+    free(system_dir);
     if (!have_user || access(system_path, R_OK) == 0)
         snprintf(buf, size, "%s", system_path);
     return buf;
@@ -303,10 +299,7 @@ static void release_db_pages(const mk_geo_db *db)
     if (!db->open || db->mmdb.file_size <= 0)
         return;
     /* The mapping is private and read-only: dropping pages loses nothing. */
-    uintptr_t start = (uintptr_t)db->mmdb.file_content;
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t aligned = start & ~(page - 1);
-    madvise((void *)aligned, (size_t)db->mmdb.file_size + (start - aligned), MADV_DONTNEED);
+    mk_platform_release_pages(db->mmdb.file_content, (size_t)db->mmdb.file_size);
 }
 
 void mk_geo_release_pages(const mk_geo *geo)

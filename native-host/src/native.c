@@ -28,13 +28,13 @@
 
 #include <errno.h>
 #include <glib.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "frame.h"
+#include "platform.h"
 #include "report_fit.h"
 #include "util.h"
 
@@ -382,7 +382,7 @@ static FILE *claim_stdout(FILE *out, bool *owned)
 
 int mk_native_serve(mk_context *ctx, FILE *in, FILE *out)
 {
-    signal(SIGPIPE, SIG_IGN);   /* a vanished reader is a write error, not a death */
+    mk_platform_init();   /* a vanished reader is a write error, not a death; binary stdio */
     bool owned = false;
     mk_session s = {.ctx = ctx, .in = in, .out = claim_stdout(out, &owned)};
     int status = 0;

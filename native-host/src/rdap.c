@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "util.h"
 
 typedef struct rdap_transfer rdap_transfer;
@@ -268,7 +269,7 @@ time_t mk_rdap_parse_time(const char *s)
                 offset = sign * (oh * 3600L + om * 60L);
         }
     }
-    return timegm(&tm) - offset;
+    return mk_platform_timegm(&tm) - offset;
 }
 
 /* ---- the domain object --------------------------------------------------- */

@@ -8,8 +8,8 @@
  * little.
  */
 #include "spf.h"
+#include "platform.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -109,6 +109,14 @@ bool mk_ascii_ends_with(const char *s, const char *suffix)
     return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
 }
 
+const char *mk_memrchr(const char *s, char c, size_t n)
+{
+    while (n > 0)
+        if (s[--n] == c)
+            return s + n;
+    return NULL;
+}
+
 const char *mk_ascii_istr(const char *haystack, const char *needle)
 {
     if (!haystack || !needle)

@@ -27,6 +27,9 @@ bool mk_ascii_ieq(const char *a, const char *b);
 bool mk_ascii_ends_with(const char *s, const char *suffix);   /* case-insensitive */
 const char *mk_ascii_istr(const char *haystack, const char *needle);
 
+/* The last byte c in s[0..n), or NULL (memrchr, which only glibc has). */
+const char *mk_memrchr(const char *s, char c, size_t n);
+
 typedef struct mk_strbuf {
     char *data;   /* NUL-terminated while len > 0 or after any append */
     size_t len;

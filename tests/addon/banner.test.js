@@ -86,7 +86,7 @@ test("a missing host gives a helpful banner, never silence", () => {
   const box = V.renderBanner(doc, model);
   assert.equal(box.dataset.level, "error");
   assert.match(box.textContent, /インストールされていません/);
-  assert.match(box.textContent, /install-host\.sh/);
+  assert.match(box.textContent, /mekiki install/);
   for (const code of ["exited", "timeout", "too_large", "bad_request", "internal", "weird"]) {
     const m = M.buildBannerModel({ kind: "error", code }, defaults, en);
     assert.ok(m.title && !m.title.startsWith("banner"), code + " has a real title");

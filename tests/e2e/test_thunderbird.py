@@ -3,7 +3,7 @@
 
 For each fixture message this starts Thunderbird (headless, fresh profile in
 a temporary HOME) with the packaged add-on installed and the built host
-registered by scripts/install-host.sh, opens the message, and follows the
+registered by `mekiki install`, opens the message, and follows the
 add-on's console events (devtools.console.stdout.chrome + the add-on's
 debugLog setting, given through a managed-storage manifest together with
 "online": false, since CI has no network).
@@ -351,8 +351,7 @@ def setup_home(root):
     home = os.path.join(root, "home")
     os.makedirs(home)
     env = dict(os.environ, HOME=home, XDG_DATA_HOME=os.path.join(home, ".local", "share"))
-    subprocess.run(["bash", os.path.join(SRC, "scripts", "install-host.sh"), "--binary", HOST,
-                    "--env", f"MEKIKI_DATA_DIR={DATA}",
+    subprocess.run([HOST, "install", "--env", f"MEKIKI_DATA_DIR={DATA}",
                     "--env", f"XDG_CACHE_HOME={os.path.join(home, '.cache')}"], check=True, env=env)
     managed = os.path.join(home, ".mozilla", "managed-storage")
     os.makedirs(managed)
