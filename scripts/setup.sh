@@ -23,6 +23,9 @@ packages=(
   nodejs npm
   thunderbird xvfb xdotool imagemagick xauth
   time
+  # the Windows build (scripts/build-windows.sh) and its tests under Wine
+  gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 mingw-w64-tools meson ninja-build dpkg-dev
+  autoconf automake libtool autopoint gettext gtk-doc-tools tcl zip wine wine64 python3-distutils
 )
 
 sudo_cmd=()

@@ -27,6 +27,7 @@ typedef SOCKET mk_socket;
 typedef int mk_socklen;
 #else
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -35,12 +36,14 @@ typedef int mk_socket;
 typedef socklen_t mk_socklen;
 #endif
 /* Either way: struct pollfd, POLLIN/POLLOUT/POLLERR/POLLHUP, inet_pton,
- * struct sockaddr_in/sockaddr_in6/sockaddr_storage, AF_INET/AF_INET6. */
+ * struct sockaddr_in/sockaddr_in6/sockaddr_storage, AF_INET/AF_INET6,
+ * struct hostent. */
 
 /* ---- process ---------------------------------------------------------------- */
 
 /* Once at start-up: sockets usable, a vanished reader an error rather than a
- * signal, stdin/stdout carrying bytes unchanged (no CRLF translation). */
+ * signal, stdin/stdout carrying bytes unchanged (no CRLF translation), and on
+ * Windows ICU's data file found beside the executable. */
 void mk_platform_init(void);
 
 /* The full path of the running executable; NULL when it cannot be known. */

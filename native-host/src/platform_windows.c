@@ -6,7 +6,8 @@
  * executable started again with the same command line, told its slot by the
  * MEKIKI_WORKER variable, its standard output a pipe the parent reads.
  * Sockets are winsock sockets: WSAStartup at start-up, ioctlsocket for
- * non-blocking mode, WSAGetLastError for "would block".
+ * non-blocking mode, WSAGetLastError for "would block". ICU's data file is
+ * found beside the executable too (set at start-up).
  */
 #ifdef _WIN32
 #include "platform.h"
@@ -18,11 +19,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/putil.h>
 #include <windows.h>
 
 #include "util.h"
 
 #define MK_WORKER_ENV "MEKIKI_WORKER"
+
+/* ICU's data (normalisation, confusables) ships as data\icu\icudt72l.dat
+ * beside mekiki.exe; ICU_DATA, when set, still wins. */
+static void set_icu_data_dir(void)
+{
+    static bool done;
+    if (done || getenv("ICU_DATA"))
+        return;
+    done = true;
+    char *dir = mk_platform_install_dir();
+    if (!dir)
+        return;
+    char *icu = mk_xasprintf("%s\\data\\icu", dir);
+    u_setDataDirectory(icu);   /* copies the string */
+    free(icu);
+    free(dir);
+}
 
 void mk_platform_init(void)
 {
@@ -30,6 +49,7 @@ void mk_platform_init(void)
     WSAStartup(MAKEWORD(2, 2), &wsa);
     _setmode(_fileno(stdin), _O_BINARY);
     _setmode(_fileno(stdout), _O_BINARY);
+    set_icu_data_dir();
 }
 
 static char *utf8_from_wide(const wchar_t *w)
