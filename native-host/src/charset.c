@@ -29,7 +29,6 @@
  * candidate costs one pass over the input, and the number of candidates is
  * fixed, so the whole conversion stays linear.
  */
-#define _GNU_SOURCE /* memmem */
 #include "charset.h"
 
 #include <errno.h>
@@ -770,7 +769,7 @@ static const char *memo_find(memo_search *m, const char *from, const char *needl
         return m->hit;
     m->searched = true;
     m->from = from;
-    m->hit = memmem(from, (size_t)(m->end - from), needle, nlen);
+    m->hit = mk_memmem(from, (size_t)(m->end - from), needle, nlen);
     return m->hit;
 }
 
@@ -911,7 +910,7 @@ char *mk_charset_decode_header(const char *raw, size_t len)
 {
     mk_strbuf out = {0};
     const char *end = raw + len;
-    if (!memmem(raw, len, "=?", 2)) {
+    if (!mk_memmem(raw, len, "=?", 2)) {
         mk_charset_append_utf8(&out, raw, len, NULL);
         return mk_strbuf_steal(&out);
     }

@@ -264,14 +264,14 @@ static bool mk_feed_read_record(FILE *f, bool csv, mk_feed_record *r)
     mk_feed_record_reset(r);
     bool quoted = false, any = false;
     int c;
-    while ((c = getc_unlocked(f)) != EOF) {
+    while ((c = mk_getc_unlocked(f)) != EOF) {
         any = true;
         if (quoted) {
             if (c != '"') {
                 mk_feed_record_add(r, c);
                 continue;
             }
-            int next = getc_unlocked(f);
+            int next = mk_getc_unlocked(f);
             if (next == '"') {
                 mk_feed_record_add(r, '"');
                 continue;

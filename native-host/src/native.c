@@ -66,7 +66,7 @@ static void send_json(mk_session *s, json_t *msg)
 }
 
 static void send_error(mk_session *s, json_t *id, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    MK_PRINTF(4, 5);
 
 static void send_error(mk_session *s, json_t *id, const char *code, const char *fmt, ...)
 {

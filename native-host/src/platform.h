@@ -39,6 +39,14 @@ typedef socklen_t mk_socklen;
  * struct sockaddr_in/sockaddr_in6/sockaddr_storage, AF_INET/AF_INET6,
  * struct hostent. */
 
+/* getc() without taking the stream's lock, for byte-at-a-time readers that
+ * own their stream. */
+#ifdef _WIN32
+#define mk_getc_unlocked(f) _getc_nolock(f)
+#else
+#define mk_getc_unlocked(f) getc_unlocked(f)
+#endif
+
 /* ---- process ---------------------------------------------------------------- */
 
 /* Once at start-up: sockets usable, a vanished reader an error rather than a
@@ -107,6 +115,16 @@ int mk_platform_make_dirs(const char *dir);
  * read again from the file when touched); does nothing where the system
  * trims such pages by itself (Windows). */
 void mk_platform_release_pages(const void *start, size_t len);
+
+/* What a directory entry is for a walk that follows links to files but not
+ * links to directories (symbolic links, and junctions on Windows). */
+typedef enum mk_entry_kind {
+    MK_ENTRY_NONE,    /* missing, unreadable, a dangling link, or a link to a directory */
+    MK_ENTRY_FILE,    /* a regular file, or a link to one */
+    MK_ENTRY_DIR,     /* a real directory */
+    MK_ENTRY_OTHER,   /* FIFOs, devices, sockets */
+} mk_entry_kind;
+mk_entry_kind mk_platform_entry_kind(const char *path);
 
 /* timegm(): broken-down UTC time to seconds since the epoch. */
 time_t mk_platform_timegm(struct tm *tm);

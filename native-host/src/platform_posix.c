@@ -212,6 +212,18 @@ void mk_platform_release_pages(const void *start, size_t len)
     madvise((void *)aligned, len + ((uintptr_t)start - aligned), MADV_DONTNEED);
 }
 
+mk_entry_kind mk_platform_entry_kind(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return MK_ENTRY_NONE;
+    if (S_ISDIR(sb.st_mode))
+        return MK_ENTRY_DIR;
+    if (S_ISLNK(sb.st_mode) && (stat(path, &sb) != 0 || S_ISDIR(sb.st_mode)))
+        return MK_ENTRY_NONE;
+    return S_ISREG(sb.st_mode) ? MK_ENTRY_FILE : MK_ENTRY_OTHER;
+}
+
 time_t mk_platform_timegm(struct tm *tm)
 {
     return timegm(tm);

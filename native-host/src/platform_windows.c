@@ -226,6 +226,18 @@ void mk_platform_release_pages(const void *start, size_t len)
     (void)len;
 }
 
+mk_entry_kind mk_platform_entry_kind(const char *path)
+{
+    wchar_t *w = wide_from_utf8(path);
+    DWORD a = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+    free(w);
+    if (a == INVALID_FILE_ATTRIBUTES)
+        return MK_ENTRY_NONE;
+    if (a & FILE_ATTRIBUTE_DIRECTORY)
+        return (a & FILE_ATTRIBUTE_REPARSE_POINT) ? MK_ENTRY_NONE : MK_ENTRY_DIR;
+    return (a & FILE_ATTRIBUTE_DEVICE) ? MK_ENTRY_OTHER : MK_ENTRY_FILE;
+}
+
 time_t mk_platform_timegm(struct tm *tm)
 {
     return _mkgmtime(tm);

@@ -121,7 +121,7 @@ static json_t *line_new(const char *path)
 }
 
 static void emit_error(mk_scan_worker *w, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    MK_PRINTF(3, 4);
 
 static void emit_error(mk_scan_worker *w, const char *path, const char *fmt, ...)
 {
@@ -290,17 +290,11 @@ static void scan_dir(mk_scan_worker *w, const char *dir, int depth);
 /* An entry found inside a directory: files and real subdirectories only. */
 static void scan_entry(mk_scan_worker *w, const char *path, int depth)
 {
-    struct stat sb;
-    if (lstat(path, &sb) != 0)
-        return;
-    if (S_ISDIR(sb.st_mode)) {
-        scan_dir(w, path, depth + 1);
-        return;
+    switch (mk_platform_entry_kind(path)) {
+    case MK_ENTRY_DIR: scan_dir(w, path, depth + 1); break;
+    case MK_ENTRY_FILE: scan_file(w, path); break;
+    default: break;   /* dangling links, links to directories, devices: not messages */
     }
-    if (S_ISLNK(sb.st_mode) && stat(path, &sb) != 0)
-        return;   /* a dangling link is not a message */
-    if (S_ISREG(sb.st_mode))
-        scan_file(w, path);
 }
 
 static void scan_dir(mk_scan_worker *w, const char *dir, int depth)
