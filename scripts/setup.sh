@@ -25,7 +25,7 @@ packages=(
   time
   # the Windows build (scripts/build-windows.sh) and its tests under Wine
   gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 mingw-w64-tools meson ninja-build dpkg-dev
-  autoconf automake libtool autopoint gettext gtk-doc-tools tcl zip wine wine64 python3-distutils
+  autoconf automake libtool autopoint gettext gtk-doc-tools tcl zip wine wine64 python3-distutils icu-devtools
 )
 
 sudo_cmd=()
