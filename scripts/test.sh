@@ -3,6 +3,8 @@
 #   1. set-up (Debian packages, GeoIP/ASN databases, build with warnings as errors)
 #   2. the whole ctest suite (unit, fixtures, native messaging, scan, online with real
 #      local servers, add-on unit tests, Thunderbird end-to-end)
+#   2b. the Windows build (scripts/build-windows.sh) and, under Wine, the fixture,
+#      native-messaging, scan and online suites plus tests/windows/test_wine.py
 #   3. the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, and, when
 #      ../shared/corpus is present, a sanitizer scan of the whole corpus
 #   4. a short run of every libFuzzer target (when any exist)
@@ -23,6 +25,19 @@ fi
 
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 900
+
+echo "== Windows build (mingw-w64 cross-compile) and its tests under Wine"
+scripts/build-windows.sh
+wine_env=(MEKIKI="$root/build-windows/mekiki-wine" MEKIKI_DATA_DIR="$root/data" MEKIKI_SOURCE_DIR="$root"
+          MEKIKI_BUILD_DIR="$root/build-windows" XDG_CACHE_HOME="$root/build-windows/test-cache"
+          XDG_DATA_HOME="$root/build-windows/test-data" WINEPREFIX="$root/build-windows/wineprefix")
+WINEPREFIX="$root/build-windows/wineprefix" wineboot -i >/dev/null 2>&1 || true
+for t in tests/fixtures/test_fixtures.py tests/native/test_native.py tests/scan/test_scan.py tests/online/test_*.py; do
+  echo "-- $t (Windows build)"
+  env "${wine_env[@]}" python3 "$t"
+done
+env "${wine_env[@]}" MEKIKI="$root/build/mekiki" MEKIKI_WINE="$root/build-windows/mekiki-wine" \
+  MEKIKI_WINE_EXE="$(ls -d "$root"/build-windows/mekiki-*-windows-x64)/mekiki.exe" python3 tests/windows/test_wine.py
 
 echo "== tests under ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMEKIKI_SANITIZE=ON -DMEKIKI_WERROR=ON >/dev/null

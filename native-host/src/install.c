@@ -32,7 +32,7 @@ static bool valid_env(const char *kv)
 static char *manifest_path(bool system)
 {
     char *dir = mk_platform_manifest_dir(system);
-    char *path = dir ? mk_xasprintf("%s/%s.json", dir, MK_HOST_NAME) : NULL;
+    char *path = dir ? mk_platform_path_join(dir, MK_HOST_NAME ".json") : NULL;
     free(dir);
     return path;
 }

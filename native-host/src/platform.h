@@ -104,6 +104,10 @@ void mk_platform_remove_env_wrapper(bool system);
 /* '/' everywhere, also '\\' on Windows. */
 bool mk_platform_is_separator(char c);
 
+/* dir + the system's separator + name, for paths shown to the system or the
+ * user (a registry value, a message). */
+char *mk_platform_path_join(const char *dir, const char *name);
+
 /* "/x" on POSIX; "C:\x", "C:/x", "\\server\share" on Windows. */
 bool mk_platform_is_absolute(const char *path);
 

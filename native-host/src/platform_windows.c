@@ -174,6 +174,11 @@ bool mk_platform_is_separator(char c)
     return c == '/' || c == '\\';
 }
 
+char *mk_platform_path_join(const char *dir, const char *name)
+{
+    return mk_xasprintf("%s\\%s", dir, name);
+}
+
 bool mk_platform_is_absolute(const char *path)
 {
     if (!path || !path[0])
