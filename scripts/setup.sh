@@ -23,8 +23,17 @@ packages=(
   nodejs npm
   thunderbird xvfb xdotool imagemagick xauth
   time
-  rspamd   # only for scripts/bench-vs-rspamd, which starts its own instance on 127.0.0.1
 )
+
+# The Windows build (scripts/build-windows.sh) and its tests under Wine need a
+# cross toolchain and Wine; they are installed when asked for with
+# MEKIKI_WINDOWS_TESTS=1 (scripts/test.sh then runs those suites too).
+if [ -n "${MEKIKI_WINDOWS_TESTS:-}" ]; then
+  packages+=(
+    gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 mingw-w64-tools meson ninja-build dpkg-dev
+    autoconf automake libtool autopoint gettext gtk-doc-tools tcl zip wine wine64 python3-distutils icu-devtools
+  )
+fi
 
 sudo_cmd=()
 if [ "$(id -u)" -ne 0 ]; then

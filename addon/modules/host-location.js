@@ -15,9 +15,9 @@
     win: ["HKEY_CURRENT_USER\\Software\\Mozilla\\NativeMessagingHosts\\mekiki"],
   };
   const INSTALLERS = {
-    linux: "scripts/install-host.sh --binary /path/to/mekiki",
-    mac: "scripts/install-host.sh --binary /path/to/mekiki",
-    win: "powershell -ExecutionPolicy Bypass -File scripts\\install-host.ps1 -Binary C:\\path\\to\\mekiki.exe",
+    linux: "/path/to/mekiki install",
+    mac: "/path/to/mekiki install",
+    win: "C:\\path\\to\\mekiki.exe install",
   };
 
   function family(os) {

@@ -87,7 +87,7 @@ test("a missing host gives a helpful banner, never silence", () => {
   const box = V.renderBanner(doc, model);
   assert.equal(box.dataset.level, "error");
   assert.match(box.textContent, /インストールされていません/);
-  assert.match(box.textContent, /install-host\.sh/);
+  assert.match(box.textContent, /mekiki install/);
   for (const code of ["exited", "timeout", "deadline", "busy", "not_started", "too_large", "bad_request", "internal", "weird"]) {
     const m = M.buildBannerModel({ kind: "error", code }, defaults, en);
     assert.ok(m.title && !m.title.startsWith("banner"), code + " has a real title");
@@ -152,10 +152,10 @@ test("a program that cannot be started: the manifest's place and the fix, per pl
   assert.match(linux.title, /could not be started/);
   assert.match(linux.help.join(" "), /~\/\.mozilla\/native-messaging-hosts\/mekiki\.json/);
   assert.match(linux.help.join(" "), /chmod \+x/);
-  assert.match(linux.help.join(" "), /install-host\.sh --binary/);
+  assert.match(linux.help.join(" "), /mekiki install/);
   const win = M.buildBannerModel({ kind: "error", code: "not_installed", platform: "win" }, defaults, en);
   assert.match(win.help.join(" "), /HKEY_CURRENT_USER\\Software\\Mozilla\\NativeMessagingHosts\\mekiki/);
-  assert.match(win.help.join(" "), /install-host\.ps1/);
+  assert.match(win.help.join(" "), /mekiki\.exe install/);
   const mac = M.buildBannerModel({ kind: "error", code: "not_allowed", platform: "mac" }, defaults, ja);
   assert.match(mac.help.join(" "), /Library\/Application Support/);
 });

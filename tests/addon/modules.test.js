@@ -75,7 +75,7 @@ test("where Thunderbird looks for the program, per platform", () => {
   assert.deepEqual(H.manifestPlaces("linux"), ["~/.mozilla/native-messaging-hosts/mekiki.json", "/usr/lib/mozilla/native-messaging-hosts/mekiki.json"]);
   assert.match(H.manifestPlaces("mac")[0], /NativeMessagingHosts\/mekiki\.json$/);
   assert.match(H.manifestPlaces("win")[0], /^HKEY_CURRENT_USER/);
-  assert.match(H.installCommand("openbsd"), /install-host\.sh/);
+  assert.match(H.installCommand("openbsd"), /mekiki install/);
 });
 
 test("raw message: a binary string encodes byte for byte", () => {

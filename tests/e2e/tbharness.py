@@ -2,7 +2,7 @@
 
 A Run is one headless Thunderbird process on a fresh profile in a temporary
 HOME: Mekiki's add-on installed from an .xpi, the built host registered the
-way a user registers it (scripts/install-host.sh), optional messages in the
+way a user registers it (`mekiki install`), optional messages in the
 Local Folders Inbox, optional .eml files opened on the command line. The
 add-on's debug events (console lines "mekiki-event {...}") are read from
 Thunderbird's stdout; Marionette (chrome context) drives the UI.
@@ -225,17 +225,17 @@ def take_screenshot(run, name, window_type="mail:messageWindow"):
     return path
 
 
-def setup_home(root, settings=None, host=None, env=()):
-    """A HOME with the host registered (with extra NAME=VALUE environment)
-    and the add-on's managed settings."""
+def setup_home(root, settings=None, env=()):
+    """A HOME with the host registered the way a user registers it, by
+    `mekiki install` (with extra NAME=VALUE environment), and the add-on's
+    managed settings."""
     home = os.path.join(root, "home")
     os.makedirs(home)
     penv = dict(os.environ, HOME=home, XDG_DATA_HOME=os.path.join(home, ".local", "share"))
     extra = []
     for kv in env:
         extra += ["--env", kv]
-    subprocess.run(["bash", os.path.join(SRC, "scripts", "install-host.sh"), "--binary", host or HOST,
-                    "--env", f"MEKIKI_DATA_DIR={DATA}",
+    subprocess.run([HOST, "install", "--env", f"MEKIKI_DATA_DIR={DATA}",
                     "--env", f"XDG_CACHE_HOME={os.path.join(home, '.cache')}"] + extra, check=True, env=penv,
                    stdout=subprocess.DEVNULL)
     managed = os.path.join(home, ".mozilla", "managed-storage")

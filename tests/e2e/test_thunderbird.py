@@ -3,7 +3,7 @@
 
 For each fixture message this starts Thunderbird (headless, fresh profile in
 a temporary HOME) with the packaged add-on installed and the built host
-registered by scripts/install-host.sh, opens the message, and follows the
+registered by `mekiki install`, opens the message, and follows the
 add-on's console events (devtools.console.stdout.chrome + the add-on's
 debugLog setting, given through a managed-storage manifest together with
 "online": false, since CI has no network).

@@ -296,7 +296,7 @@ def test_host_missing(root, xpi):
             print(f"banner: {text!r}")
             check("起動できませんでした" in text, "it says the program could not be started")
             check(".mozilla/native-messaging-hosts/mekiki.json" in text, "it names the manifest Thunderbird read")
-            check("install-host.sh" in text and "chmod +x" in text, "it says how to fix it")
+            check("mekiki install" in text and "chmod +x" in text, "it says how to fix it")
             check("予期せず終了" not in text, "it does not claim the program stopped unexpectedly")
         take_screenshot(run, "host-missing.png")
     finally:

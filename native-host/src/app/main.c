@@ -3,13 +3,13 @@
  * One binary serves the command line and Thunderbird. Thunderbird starts a
  * native-messaging host with the manifest's path and the add-on id as
  * arguments, so a first argument that is an absolute path to a .json file
- * selects native mode (as does --native). Options may also come from the
+ * ("/home/...", or "C:\...\mekiki.json" on Windows) selects native mode (as
+ * does --native). `mekiki install` writes that manifest (install.h). Options may also come from the
  * environment (MEKIKI_OFFLINE, MEKIKI_DNS_SERVER, ...), which is how the
  * native-messaging manifest's wrapper configures a host that Thunderbird
  * starts without options. Exit status: 0 analysed, 1 unreadable input, 2 usage.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,9 @@
 #include "feed.h"
 #include "geo_source.h"
 #include "geo_update.h"
+#include "install.h"
 #include "native.h"
+#include "platform.h"
 #include "report.h"
 #include "scan.h"
 #include "urlreport.h"
@@ -33,6 +35,8 @@ static const char usage_text[] =
     "       mekiki feed import FILE...            import a JPCERT/CC CSV or URL-per-line list\n"
     "       mekiki update-data [--data-source URL] [--stall-timeout S]\n"
     "                                             fetch, check and install the current location data\n"
+    "       mekiki install [--system] [--env NAME=VALUE]...  register this program with Thunderbird\n"
+    "       mekiki uninstall [--system]           remove that registration\n"
     "       mekiki --native                       native-messaging mode (Thunderbird)\n"
     "       mekiki --version\n"
     "options:\n"
@@ -45,7 +49,7 @@ static const char usage_text[] =
 
 enum { OPT_OFFLINE = 1000, OPT_DNS, OPT_RDAP, OPT_WHOIS, OPT_CITY, OPT_ASN, OPT_BUDGET, OPT_CACHE,
        OPT_NO_CACHE, OPT_LOCALE, OPT_FORMAT, OPT_JOBS, OPT_FEED, OPT_DATA, OPT_NATIVE, OPT_VERSION,
-       OPT_HELP, OPT_DATA_SOURCE, OPT_STALL, OPT_OWN };
+       OPT_HELP, OPT_DATA_SOURCE, OPT_STALL, OPT_OWN, OPT_SYSTEM, OPT_ENV };
 
 static const struct option long_options[] = {
     {"offline", no_argument, NULL, OPT_OFFLINE},
@@ -68,8 +72,12 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {"data-source", required_argument, NULL, OPT_DATA_SOURCE},
     {"stall-timeout", required_argument, NULL, OPT_STALL},
+    {"system", no_argument, NULL, OPT_SYSTEM},
+    {"env", required_argument, NULL, OPT_ENV},
     {NULL, 0, NULL, 0},
 };
+
+#define MAX_INSTALL_ENV 32
 
 typedef struct cli {
     mk_options opt;
@@ -79,6 +87,9 @@ typedef struct cli {
     bool version;
     mk_geo_update_options update;
     char *city_list;   /* repeated --geoip-city flags joined; owns the text */
+    bool system;                    /* install/uninstall for all users */
+    char *env[MAX_INSTALL_ENV];     /* install --env NAME=VALUE */
+    size_t n_env;
 } cli;
 
 static int usage_error(const char *msg)
@@ -168,6 +179,12 @@ static int parse_options(cli *c, int argc, char **argv)
             c->update.stall_s = atol(optarg);
             if (c->update.stall_s < 1 || c->update.stall_s > 3600)
                 return usage_error("--stall-timeout must be between 1 and 3600 seconds");
+            break;
+        case OPT_SYSTEM: c->system = true; break;
+        case OPT_ENV:
+            if (c->n_env == MAX_INSTALL_ENV)
+                return usage_error("too many --env settings");
+            c->env[c->n_env++] = optarg;
             break;
         case OPT_HELP: fputs(usage_text, stdout); exit(0);
         default: return usage_error(NULL);
@@ -333,14 +350,14 @@ static int cmd_version(const cli *c)
 
 static bool started_by_browser(int argc, char **argv)
 {
-    if (argc < 2 || argv[1][0] != '/')
+    if (argc < 2 || !mk_platform_is_absolute(argv[1]))
         return false;
     return mk_ascii_ends_with(argv[1], ".json");
 }
 
 int main(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN);
+    mk_platform_init();
     cli c = {0};
     options_from_env(&c);
     bool native = started_by_browser(argc, argv);
@@ -373,6 +390,14 @@ int main(int argc, char **argv)
         if (argc > 0)
             return usage_error("update-data takes no FILE arguments");
         return cmd_update_data(&c);
+    }
+    if (command && (strcmp(command, "install") == 0 || strcmp(command, "uninstall") == 0)) {
+        if (argc > 0)
+            return usage_error("install and uninstall take no arguments besides --system and --env");
+        if (command[0] == 'u')
+            return mk_uninstall(c.system, stdout);
+        mk_install_options io = {.system = c.system, .env = c.env, .n_env = c.n_env};
+        return mk_install(&io, stdout);
     }
 
     char *error = NULL;

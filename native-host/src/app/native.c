@@ -47,7 +47,6 @@
 
 #include <errno.h>
 #include <glib.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +54,7 @@
 
 #include "frame.h"
 #include "geo_update.h"
+#include "platform.h"
 #include "report_fit.h"
 #include "native_jobs.h"
 #include "native_reply.h"
@@ -484,7 +484,7 @@ static FILE *claim_stdout(FILE *out, bool *owned)
 
 int mk_native_serve(mk_context *ctx, FILE *in, FILE *out)
 {
-    signal(SIGPIPE, SIG_IGN);   /* a vanished reader is a write error, not a death */
+    mk_platform_init();   /* a vanished reader is a write error, not a death; binary stdio */
     bool owned = false;
     FILE *frames = claim_stdout(out, &owned);
     mk_session s = {.ctx = ctx, .in = in};

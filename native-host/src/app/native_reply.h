@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "util.h"
+
 typedef struct mk_native_out {
     FILE *stream;
     pthread_mutex_t lock;
@@ -46,10 +48,10 @@ void mk_native_send(mk_native_out *o, json_t *msg);
 /* {"type":"error","id":id,"code":code,"message":...}, also logged to stderr;
  * id may be NULL. A new reference. */
 json_t *mk_native_error(json_t *id, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    MK_PRINTF(3, 4);
 json_t *mk_native_verror(json_t *id, const char *code, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
+    MK_PRINTF(3, 0);
 void mk_native_send_error(mk_native_out *o, json_t *id, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    MK_PRINTF(4, 5);
 
 #endif

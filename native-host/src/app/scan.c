@@ -12,13 +12,14 @@
  * with lists keyed by file name. Memory holds one message at a time.
  *
  * Parallelism. Every message gets an ordinal in that fixed order. With N
- * jobs, N worker processes each walk the same tree and analyse the messages
+ * jobs, N worker processes (mk_worker_start: fork() on POSIX, the program
+ * started again on Windows) each walk the same tree and analyse the messages
  * whose ordinal modulo N is their slot: no work queue, no list of paths in
  * memory, and a large mbox is shared between workers too. Each worker has
  * its own context (SQLite and resolver handles must not cross fork()) and
- * writes its lines into its own pipe; the parent reads all pipes, writes
- * only complete lines to the output (so lines never interleave, whatever
- * their length) and counts verdicts from the lines themselves. With one job
+ * writes its lines into its own pipe; one parent thread per pipe moves only
+ * complete lines to the output (so lines never interleave, whatever their
+ * length) and counts verdicts from the lines themselves. With one job
  * everything runs in the calling process. The order relies on the tree not
  * changing during the scan; it is a snapshot tool.
  */
@@ -27,15 +28,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <glib.h>
-#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mbox.h"
+#include "platform.h"
 #include "util.h"
 
 /* A message larger than this is skipped with an error line: the same limit
@@ -120,7 +121,7 @@ static json_t *line_new(const char *path)
 }
 
 static void emit_error(mk_scan_worker *w, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    MK_PRINTF(3, 4);
 
 static void emit_error(mk_scan_worker *w, const char *path, const char *fmt, ...)
 {
@@ -289,17 +290,11 @@ static void scan_dir(mk_scan_worker *w, const char *dir, int depth);
 /* An entry found inside a directory: files and real subdirectories only. */
 static void scan_entry(mk_scan_worker *w, const char *path, int depth)
 {
-    struct stat sb;
-    if (lstat(path, &sb) != 0)
-        return;
-    if (S_ISDIR(sb.st_mode)) {
-        scan_dir(w, path, depth + 1);
-        return;
+    switch (mk_platform_entry_kind(path)) {
+    case MK_ENTRY_DIR: scan_dir(w, path, depth + 1); break;
+    case MK_ENTRY_FILE: scan_file(w, path); break;
+    default: break;   /* dangling links, links to directories, devices: not messages */
     }
-    if (S_ISLNK(sb.st_mode) && stat(path, &sb) != 0)
-        return;   /* a dangling link is not a message */
-    if (S_ISREG(sb.st_mode))
-        scan_file(w, path);
 }
 
 static void scan_dir(mk_scan_worker *w, const char *dir, int depth)
@@ -360,37 +355,61 @@ static void scan_all(mk_scan_worker *w, char **paths, size_t n_paths)
 
 /* ---- worker processes ---------------------------------------------------- */
 
+/* What the parent shares between the threads that read its workers' pipes:
+ * one output and one tally, guarded together. */
+typedef struct mk_scan_sink {
+    pthread_mutex_t lock;
+    FILE *out;
+    mk_scan_stats *st;
+} mk_scan_sink;
+
 typedef struct mk_scan_child {
-    pid_t pid;
-    int fd;           /* read end of its pipe; -1 once drained */
+    mk_worker proc;
+    pthread_t reader;
+    bool reading;
     mk_strbuf pending; /* an incomplete line */
+    mk_scan_sink *sink;
 } mk_scan_child;
 
-static void run_child(mk_context *ctx, int slot, int jobs, int fd, char **paths, size_t n_paths)
+typedef struct mk_scan_job {
+    mk_context *ctx;
+    char **paths;
+    size_t n_paths;
+} mk_scan_job;
+
+/* Scans one slot, writing lines to out; the worker's exit status. */
+static int scan_slot(mk_context *ctx, int slot, int jobs, FILE *out, char **paths, size_t n_paths)
 {
-    dup2(STDERR_FILENO, STDOUT_FILENO);   /* only the parent writes results */
-    char *error = NULL;
-    mk_context *own = mk_context_open(&ctx->opt, &error);
-    free(error);
-    FILE *out = fdopen(fd, "w");
-    if (!out)
-        _exit(3);
     setvbuf(out, NULL, _IOFBF, 64 * 1024);
-    mk_scan_worker w = {.ctx = own ? own : ctx, .jobs = jobs, .slot = slot, .out = out};
+    mk_scan_worker w = {.ctx = ctx, .jobs = jobs, .slot = slot, .out = out};
     scan_all(&w, paths, n_paths);
-    int rc = fclose(out) == 0 ? 0 : 3;
-    _exit(rc);
+    return fflush(out) == 0 && !ferror(out) ? 0 : 3;
 }
 
-/* Moves every complete line from a child's buffer to out. */
-static void forward_lines(mk_scan_child *c, FILE *out, mk_scan_stats *st)
+/* A forked worker (POSIX): its own context, lines into the pipe fd. */
+static int run_child(int slot, int jobs, int fd, void *arg)
+{
+    mk_scan_job *job = arg;
+    dup2(STDERR_FILENO, STDOUT_FILENO);   /* only the parent writes results */
+    char *error = NULL;
+    mk_context *own = mk_context_open(&job->ctx->opt, &error);
+    free(error);
+    FILE *out = fdopen(fd, "wb");
+    if (!out)
+        return 3;
+    int rc = scan_slot(own ? own : job->ctx, slot, jobs, out, job->paths, job->n_paths);
+    return fclose(out) == 0 ? rc : 3;
+}
+
+/* Moves every complete line from a child's buffer to the sink (locked). */
+static void forward_lines(mk_scan_child *c)
 {
     size_t start = 0;
     for (size_t i = 0; i < c->pending.len; i++) {
         if (c->pending.data[i] != '\n')
             continue;
-        fwrite(c->pending.data + start, 1, i + 1 - start, out);
-        tally_line(st, c->pending.data + start, i - start);
+        fwrite(c->pending.data + start, 1, i + 1 - start, c->sink->out);
+        tally_line(c->sink->st, c->pending.data + start, i - start);
         start = i + 1;
     }
     if (start > 0) {
@@ -400,53 +419,42 @@ static void forward_lines(mk_scan_child *c, FILE *out, mk_scan_stats *st)
     }
 }
 
-static void drain_children(mk_scan_child *kids, int jobs, FILE *out, mk_scan_stats *st)
+/* One thread per worker reads its pipe until the worker closes it. */
+static void *read_child(void *arg)
 {
-    struct pollfd *pfd = mk_xcalloc((size_t)jobs, sizeof *pfd);
-    int open_fds = jobs;
+    mk_scan_child *c = arg;
     char buf[64 * 1024];
-    while (open_fds > 0) {
-        for (int i = 0; i < jobs; i++)
-            pfd[i] = (struct pollfd){.fd = kids[i].fd, .events = POLLIN};
-        if (poll(pfd, (nfds_t)jobs, -1) < 0) {
-            if (errno == EINTR)
-                continue;
+    for (;;) {
+        ssize_t got = read(c->proc.fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
             break;
-        }
-        for (int i = 0; i < jobs; i++) {
-            if (kids[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            ssize_t got = read(kids[i].fd, buf, sizeof buf);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got <= 0) {
-                close(kids[i].fd);
-                kids[i].fd = -1;
-                open_fds--;
-                continue;
-            }
-            mk_strbuf_append(&kids[i].pending, buf, (size_t)got);
-            forward_lines(&kids[i], out, st);
-        }
+        mk_strbuf_append(&c->pending, buf, (size_t)got);
+        pthread_mutex_lock(&c->sink->lock);
+        forward_lines(c);
+        pthread_mutex_unlock(&c->sink->lock);
     }
-    free(pfd);
+    close(c->proc.fd);
+    c->proc.fd = -1;
+    return NULL;
 }
 
-/* Waits for every child; false when one failed or left a partial line. */
+/* Waits for every reader and worker; false when one failed or left a partial line. */
 static bool reap_children(mk_scan_child *kids, int jobs)
 {
     bool ok = true;
     for (int i = 0; i < jobs; i++) {
-        int status = 0;
-        if (kids[i].pid > 0 && waitpid(kids[i].pid, &status, 0) == kids[i].pid &&
-            !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-            if (WIFSIGNALED(status))
-                fprintf(stderr, "mekiki scan: worker %d killed by signal %d; its remaining messages were not scanned\n",
-                        i, WTERMSIG(status));
-            else
-                fprintf(stderr, "mekiki scan: worker %d failed (status %d)\n", i, WEXITSTATUS(status));
+        if (kids[i].reading)
+            pthread_join(kids[i].reader, NULL);
+        int status = mk_worker_wait(&kids[i].proc);
+        if (status < 0)
+            fprintf(stderr, "mekiki scan: worker %d killed by signal %d; its remaining messages were not scanned\n",
+                    i, -status);
+        else if (status > 0)
+            fprintf(stderr, "mekiki scan: worker %d failed (status %d)\n", i, status);
+        if (status != 0)
             ok = false;
-        }
         if (kids[i].pending.len > 0) {
             fprintf(stderr, "mekiki scan: worker %d left an incomplete line\n", i);
             ok = false;
@@ -460,36 +468,31 @@ static bool run_parallel(mk_context *ctx, char **paths, size_t n_paths, int jobs
                          mk_scan_stats *st)
 {
     mk_scan_child *kids = mk_xcalloc((size_t)jobs, sizeof *kids);
+    mk_scan_sink sink = {.out = out, .st = st};
+    pthread_mutex_init(&sink.lock, NULL);
+    mk_scan_job job = {.ctx = ctx, .paths = paths, .n_paths = n_paths};
     bool ok = true;
     fflush(out);
     fflush(stderr);
+    /* Every worker is started before any reader thread: fork() from a
+     * process with one thread only. */
     int started = 0;
     for (; started < jobs; started++) {
-        int p[2];
-        if (pipe(p) != 0) {
-            fprintf(stderr, "mekiki scan: pipe: %s\n", strerror(errno));
+        kids[started].sink = &sink;
+        if (!mk_worker_start(&kids[started].proc, started, jobs, run_child, &job))
             break;
-        }
-        pid_t pid = fork();
-        if (pid == 0) {
-            close(p[0]);
-            for (int k = 0; k < started; k++)
-                close(kids[k].fd);
-            run_child(ctx, started, jobs, p[1], paths, n_paths);
-        }
-        close(p[1]);
-        if (pid < 0) {
-            fprintf(stderr, "mekiki scan: fork: %s\n", strerror(errno));
-            close(p[0]);
-            break;
-        }
-        kids[started] = (mk_scan_child){.pid = pid, .fd = p[0]};
     }
     if (started < jobs)
         ok = false;   /* some slots have no worker: their messages would be missing */
-    drain_children(kids, started, out, st);
-    fflush(out);
+    for (int i = 0; i < started; i++) {
+        if (kids[i].proc.fd < 0)
+            ok = false;
+        else if (!(kids[i].reading = pthread_create(&kids[i].reader, NULL, read_child, &kids[i]) == 0))
+            read_child(&kids[i]);   /* no thread: drain it here rather than lose its lines */
+    }
     ok = reap_children(kids, started) && ok;
+    fflush(out);
+    pthread_mutex_destroy(&sink.lock);
     free(kids);
     return ok;
 }
@@ -512,6 +515,9 @@ int mk_scan_run(mk_context *ctx, char **paths, size_t n_paths, int jobs, FILE *o
     double t0 = mk_now_ms();
     mk_scan_stats st = {0};
     bool ok = true;
+    int slot;
+    if (mk_worker_role(&slot, &jobs))   /* a worker started by a parallel scan (Windows) */
+        return scan_slot(ctx, slot, jobs, out, paths, n_paths);
     if (jobs < 1)
         jobs = 1;
     if (jobs > MK_SCAN_MAX_JOBS)

@@ -21,15 +21,18 @@
  * IBM extensions (①, ㈱) that Windows mailers put into "ISO-2022-JP" text and
  * strict converters reject.
  *
+ * Converters are GLib's g_iconv: the C library's iconv on Linux and macOS,
+ * GLib's own win_iconv on Windows. Where a converter lacks the EUC-JP-MS name
+ * (macOS, Windows), plain EUC-JP stands in.
+ *
  * Everything else goes through iconv with a replace-and-continue loop. Each
  * candidate costs one pass over the input, and the number of candidates is
  * fixed, so the whole conversion stays linear.
  */
-#define _GNU_SOURCE /* memmem */
 #include "charset.h"
 
 #include <errno.h>
-#include <iconv.h>
+#include <glib.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -231,7 +234,7 @@ static bool has_jis_escape(const char *bytes, size_t len)
 typedef struct {
     char from[MAX_LABEL];
     char to[16];
-    iconv_t cd;
+    GIConv cd;
     unsigned long used;   /* clock value of the last use */
 } iconv_slot;
 
@@ -248,7 +251,7 @@ static void close_iconv_cache(void *p)
 {
     iconv_cache *c = p;
     for (size_t i = 0; i < c->n; i++)
-        iconv_close(c->slots[i].cd);
+        g_iconv_close(c->slots[i].cd);
     free(c);
 }
 
@@ -309,9 +312,9 @@ static bool core_charset(const char *name)
     return label_in(name, core);
 }
 
-/* A reset descriptor for to<-from, or (iconv_t)-1 when unsupported. Labels
+/* A reset descriptor for to<-from, or (GIConv)-1 when unsupported. Labels
  * iconv refuses are not cached: they are rare and cheap to refuse. */
-static iconv_t cached_iconv(const char *to, const char *from)
+static GIConv cached_iconv(const char *to, const char *from)
 {
     pthread_once(&iconv_key_once, make_iconv_key);
     iconv_cache *c = pthread_getspecific(iconv_key);
@@ -321,16 +324,18 @@ static iconv_t cached_iconv(const char *to, const char *from)
     }
     for (size_t i = 0; i < c->n; i++)
         if (strcasecmp(c->slots[i].from, from) == 0 && strcmp(c->slots[i].to, to) == 0) {
-            iconv(c->slots[i].cd, NULL, NULL, NULL, NULL);
+            g_iconv(c->slots[i].cd, NULL, NULL, NULL, NULL);
             c->slots[i].used = ++c->clock;
             return c->slots[i].cd;
         }
     if (strlen(from) >= MAX_LABEL || strlen(to) >= sizeof c->slots[0].to)
-        return (iconv_t)-1;
+        return (GIConv)-1;
     if (!core_charset(from) && !budget_take(&budget.converters, 1))
-        return (iconv_t)-1;
-    iconv_t cd = iconv_open(to, from);
-    if (cd == (iconv_t)-1)
+        return (GIConv)-1;
+    GIConv cd = g_iconv_open(to, from);
+    if (cd == (GIConv)-1 && strcasecmp(from, "EUC-JP-MS") == 0)
+        cd = g_iconv_open(to, "EUC-JP");
+    if (cd == (GIConv)-1)
         return cd;
     iconv_slot *slot;
     if (c->n < ICONV_CACHE_SIZE) {
@@ -340,7 +345,7 @@ static iconv_t cached_iconv(const char *to, const char *from)
         for (size_t i = 1; i < ICONV_CACHE_SIZE; i++)
             if (c->slots[i].used < slot->used)
                 slot = &c->slots[i];
-        iconv_close(slot->cd);
+        g_iconv_close(slot->cd);
     }
     strcpy(slot->from, from);
     strcpy(slot->to, to);
@@ -353,8 +358,8 @@ static iconv_t cached_iconv(const char *to, const char *from)
  * error count, or SIZE_MAX when iconv does not know the charset. */
 static size_t append_iconv(mk_strbuf *out, const char *bytes, size_t len, const char *from)
 {
-    iconv_t cd = cached_iconv("UTF-8", from);
-    if (cd == (iconv_t)-1)
+    GIConv cd = cached_iconv("UTF-8", from);
+    if (cd == (GIConv)-1)
         return SIZE_MAX;
     size_t errors = 0, start = out->len;
     char *in = (char *)bytes;
@@ -368,7 +373,7 @@ static size_t append_iconv(mk_strbuf *out, const char *bytes, size_t len, const 
         mk_strbuf_reserve(out, in_left + in_left / 2 + 16);
         char *o = out->data + out->len;
         size_t o_left = out->cap - out->len - 1;
-        size_t r = iconv(cd, &in, &in_left, &o, &o_left);
+        size_t r = g_iconv(cd, &in, &in_left, &o, &o_left);
         int why = r == (size_t)-1 ? errno : 0;
         out->len = (size_t)(o - out->data);
         out->data[out->len] = '\0';
@@ -523,12 +528,12 @@ static text_stats measure_text(const char *s, size_t len)
  * characters; each slice's count is what the whole text would give there. */
 #define COUNT_SLICE 64
 
-static long count_slice_non_japanese(iconv_t cd, const char *s, size_t len, bool *gave_up);
+static long count_slice_non_japanese(GIConv cd, const char *s, size_t len, bool *gave_up);
 
 static long count_non_japanese(const char *s, size_t len)
 {
-    iconv_t cd = cached_iconv("CP932", "UTF-8");
-    if (cd == (iconv_t)-1)
+    GIConv cd = cached_iconv("CP932", "UTF-8");
+    if (cd == (GIConv)-1)
         return 0;
     long missing = 0;
     size_t at = 0;
@@ -546,7 +551,7 @@ static long count_non_japanese(const char *s, size_t len)
 }
 
 /* Characters of the slice that cd cannot convert, up to where iconv gives up (*gave_up). */
-static long count_slice_non_japanese(iconv_t cd, const char *s, size_t len, bool *gave_up)
+static long count_slice_non_japanese(GIConv cd, const char *s, size_t len, bool *gave_up)
 {
     char buf[1024];
     char *in = (char *)s;
@@ -555,7 +560,7 @@ static long count_slice_non_japanese(iconv_t cd, const char *s, size_t len, bool
     while (in_left > 0) {
         char *o = buf;
         size_t o_left = sizeof buf;
-        if (iconv(cd, &in, &in_left, &o, &o_left) != (size_t)-1)
+        if (g_iconv(cd, &in, &in_left, &o, &o_left) != (size_t)-1)
             break;
         if (errno == E2BIG)
             continue;
@@ -851,7 +856,7 @@ static const char *memo_find(memo_search *m, const char *from, const char *needl
         return m->hit;
     m->searched = true;
     m->from = from;
-    m->hit = memmem(from, (size_t)(m->end - from), needle, nlen);
+    m->hit = mk_memmem(from, (size_t)(m->end - from), needle, nlen);
     return m->hit;
 }
 
@@ -992,7 +997,7 @@ char *mk_charset_decode_header(const char *raw, size_t len)
 {
     mk_strbuf out = {0};
     const char *end = raw + len;
-    if (!memmem(raw, len, "=?", 2)) {
+    if (!mk_memmem(raw, len, "=?", 2)) {
         mk_charset_append_utf8(&out, raw, len, NULL);
         return mk_strbuf_steal(&out);
     }

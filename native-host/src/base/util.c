@@ -109,6 +109,29 @@ bool mk_ascii_ends_with(const char *s, const char *suffix)
     return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
 }
 
+const char *mk_memrchr(const char *s, char c, size_t n)
+{
+    while (n > 0)
+        if (s[--n] == c)
+            return s + n;
+    return NULL;
+}
+
+const char *mk_memmem(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    if (nlen == 0)
+        return hay;
+    const char *end = hay + hlen;
+    for (const char *p = hay; (size_t)(end - p) >= nlen; p++) {
+        p = memchr(p, needle[0], (size_t)(end - p) - nlen + 1);
+        if (!p)
+            return NULL;
+        if (memcmp(p, needle, nlen) == 0)
+            return p;
+    }
+    return NULL;
+}
+
 const char *mk_ascii_istr(const char *haystack, const char *needle)
 {
     if (!haystack || !needle)

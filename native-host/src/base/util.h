@@ -13,19 +13,34 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+
+/* printf-style format checking. mingw-w64 builds use C99 formats (%zu), which
+ * its compiler checks under its own archetype name. */
+#ifdef __MINGW_PRINTF_FORMAT
+#define MK_PRINTF(fmt, args) __attribute__((format(__MINGW_PRINTF_FORMAT, fmt, args)))
+#else
+#define MK_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
 
 void *mk_xmalloc(size_t n);
 void *mk_xcalloc(size_t count, size_t size);
 void *mk_xrealloc(void *p, size_t n);
 char *mk_xstrdup(const char *s);             /* NULL in, NULL out */
 char *mk_xstrndup(const char *s, size_t n);  /* copies at most n bytes, always terminates */
-char *mk_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *mk_xasprintf(const char *fmt, ...) MK_PRINTF(1, 2);
 
 /* ASCII-only helpers: mail protocol tokens are ASCII, so locale-free. */
 char *mk_ascii_lower_inplace(char *s);
 bool mk_ascii_ieq(const char *a, const char *b);
 bool mk_ascii_ends_with(const char *s, const char *suffix);   /* case-insensitive */
 const char *mk_ascii_istr(const char *haystack, const char *needle);
+
+/* The last byte c in s[0..n), or NULL (memrchr, which only glibc has). */
+const char *mk_memrchr(const char *s, char c, size_t n);
+/* The first needle[0..nlen) in hay[0..hlen), or NULL (memmem, which Windows
+ * lacks). O(hlen * nlen): meant for short needles. */
+const char *mk_memmem(const char *hay, size_t hlen, const char *needle, size_t nlen);
 
 typedef struct mk_strbuf {
     char *data;   /* NUL-terminated while len > 0 or after any append */
@@ -46,7 +61,7 @@ static inline void mk_strbuf_putc(mk_strbuf *b, char c)
     b->data[b->len] = '\0';
 }
 /* mk_strbuf_reserve (above): room for extra more bytes and the NUL; grows by doubling. */
-void mk_strbuf_printf(mk_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mk_strbuf_printf(mk_strbuf *b, const char *fmt, ...) MK_PRINTF(2, 3);
 char *mk_strbuf_steal(mk_strbuf *b);         /* returns the buffer ("" if empty), resets b */
 void mk_strbuf_free(mk_strbuf *b);
 

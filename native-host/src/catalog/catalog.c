@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "domain.h"
+#include "platform.h"
 #include "textnorm.h"
 
 /* ---- errors -------------------------------------------------------------- */
@@ -431,15 +431,15 @@ static bool has_brands_file(const char *dir)
 /* The directory holding the running program, into buf; false when unknown. */
 static bool exe_dir(char *buf, size_t size)
 {
-    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    char *slash = strrchr(buf, '/');
-    if (!slash)
-        return false;
-    *slash = '\0';
-    return true;
+    char *exe = mk_platform_exe_path();
+    size_t n = exe ? strlen(exe) : 0;
+    while (n > 0 && !mk_platform_is_separator(exe[n - 1]))
+        n--;
+    bool ok = n > 1 && n - 1 < size;
+    if (ok)
+        snprintf(buf, size, "%.*s", (int)(n - 1), exe);
+    free(exe);
+    return ok;
 }
 
 const char *mk_catalog_default_dir(void)

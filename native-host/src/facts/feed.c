@@ -43,10 +43,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "platform.h"
 #include "util.h"
 
 #define MK_FEED_MAX_RECORD (64 * 1024)   /* longer records are skipped */
@@ -75,14 +75,12 @@ const char *mk_feed_default_path(void)
     const char *env = getenv("MEKIKI_FEED_DB");
     if (env && env[0])
         return env;
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    if (xdg && xdg[0] == '/')
-        snprintf(mk_feed_path_buf, sizeof mk_feed_path_buf, "%s/mekiki/feeds.sqlite", xdg);
-    else if (home && home[0])
-        snprintf(mk_feed_path_buf, sizeof mk_feed_path_buf, "%s/.local/share/mekiki/feeds.sqlite", home);
+    char *dir = mk_platform_user_dir(MK_USER_DATA);
+    if (dir)
+        snprintf(mk_feed_path_buf, sizeof mk_feed_path_buf, "%s/feeds.sqlite", dir);
     else
         snprintf(mk_feed_path_buf, sizeof mk_feed_path_buf, "feeds.sqlite");
+    free(dir);
     return mk_feed_path_buf;
 }
 
@@ -91,17 +89,12 @@ const char *mk_feed_default_path(void)
 static void mk_feed_make_parent_dirs(const char *path)
 {
     char *dir = mk_xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = '\0';
-        for (char *p = dir + 1; *p; p++) {
-            if (*p != '/')
-                continue;
-            *p = '\0';
-            mkdir(dir, 0700);
-            *p = '/';
-        }
-        mkdir(dir, 0700);
+    char *end = dir + strlen(dir);
+    while (end > dir && !mk_platform_is_separator(end[-1]))
+        end--;
+    if (end > dir + 1) {
+        end[-1] = '\0';
+        mk_platform_make_dirs(dir);
     }
     free(dir);
 }
@@ -280,14 +273,14 @@ static bool mk_feed_read_record(FILE *f, bool csv, mk_feed_record *r)
     mk_feed_record_reset(r);
     bool quoted = false, any = false;
     int c;
-    while ((c = getc_unlocked(f)) != EOF) {
+    while ((c = mk_getc_unlocked(f)) != EOF) {
         any = true;
         if (quoted) {
             if (c != '"') {
                 mk_feed_record_add(r, c);
                 continue;
             }
-            int next = getc_unlocked(f);
+            int next = mk_getc_unlocked(f);
             if (next == '"') {
                 mk_feed_record_add(r, '"');
                 continue;

@@ -43,11 +43,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "geo_source.h"
+#include "platform.h"
 #include "util.h"
 
 /* The longest textual IPv6 address (with an embedded IPv4 and a zone) is
@@ -76,19 +76,25 @@ static _Thread_local char mk_geo_asn_path_buf[PATH_MAX];
 
 bool mk_geo_user_dir(char *buf, size_t size)
 {
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    int n;
-    if (xdg && xdg[0] == '/')
-        n = snprintf(buf, size, "%s/mekiki/geo", xdg);
-    else if (home && home[0])
-        n = snprintf(buf, size, "%s/.local/share/mekiki/geo", home);
-    else
-        return false;
+    char *dir = mk_platform_user_dir(MK_USER_DATA);   /* XDG, ~/Library/..., %LOCALAPPDATA%\Mekiki */
+    int n = dir ? snprintf(buf, size, "%s/geo", dir) : -1;
+    free(dir);
     return n > 0 && (size_t)n < size;
 }
 
-static const char mk_geo_system_dir[] = MK_INSTALL_GEO_DIR;
+/* The system-wide copy: beside the program as installed (PREFIX/share/mekiki/geo,
+ * or geo\ beside mekiki.exe), else the install location the build names. */
+static void mk_geo_system_dir(char *buf, size_t size)
+{
+    char *install = mk_platform_install_dir();
+    if (install) {
+        snprintf(buf, size, "%s/geo", install);
+        free(install);
+        if (access(buf, R_OK) == 0)
+            return;
+    }
+    snprintf(buf, size, "%s", MK_INSTALL_GEO_DIR);
+}
 
 /* Writes "DIR/NAME" for each name (separated by MK_GEO_PATH_SEP) into buf;
  * true when the first of them is readable. */
@@ -119,7 +125,9 @@ static const char *mk_geo_pick_path(char *buf, size_t size, const char *env, con
     bool have_user = mk_geo_user_dir(user_dir, sizeof user_dir);
     if (have_user && mk_geo_join(buf, size, user_dir, names))
         return buf;
-    if (mk_geo_join(buf, size, mk_geo_system_dir, names) || !have_user)
+    char system_dir[PATH_MAX];
+    mk_geo_system_dir(system_dir, sizeof system_dir);
+    if (mk_geo_join(buf, size, system_dir, names) || !have_user)
         return buf;
     mk_geo_join(buf, size, user_dir, names);
     return buf;
@@ -365,10 +373,7 @@ static void release_db_pages(const mk_geo_db *db)
     if (!db->open || db->mmdb.file_size <= 0)
         return;
     /* The mapping is private and read-only: dropping pages loses nothing. */
-    uintptr_t start = (uintptr_t)db->mmdb.file_content;
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t aligned = start & ~(page - 1);
-    madvise((void *)aligned, (size_t)db->mmdb.file_size + (start - aligned), MADV_DONTNEED);
+    mk_platform_release_pages(db->mmdb.file_content, (size_t)db->mmdb.file_size);
 }
 
 void mk_geo_release_pages(const mk_geo *geo)

@@ -13,6 +13,7 @@
 #ifndef MK_GEO_H
 #define MK_GEO_H
 
+#include "platform.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,12 +30,8 @@ typedef struct mk_geo_info {
     char *asn_org;     /* "" when unknown; never NULL after lookup */
 } mk_geo_info;
 
-/* Separates the files of a City path list, as in $PATH. */
-#ifdef _WIN32
-#define MK_GEO_PATH_SEP ';'
-#else
-#define MK_GEO_PATH_SEP ':'
-#endif
+/* Separates the files of a City path list, as in $PATH (platform.h). */
+#define MK_GEO_PATH_SEP MK_PATH_LIST_SEP
 /* At most this many City files are opened from one list. */
 #define MK_GEO_MAX_CITY_FILES 4
 

@@ -13,8 +13,8 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "platform.h"
 #include "util.h"
 
 struct mk_cache {
@@ -30,32 +30,8 @@ struct mk_cache {
 
 char *mk_cache_default_dir(void)
 {
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    if (xdg && xdg[0] == '/')
-        return mk_xasprintf("%s/mekiki", xdg);
-    const char *home = getenv("HOME");
-    if (home && home[0])
-        return mk_xasprintf("%s/.cache/mekiki", home);
-    return mk_xstrdup("/tmp/mekiki-cache");
-}
-
-/* mkdir -p with private permissions: the cache says which domains the user received mail from. */
-static int make_dirs(const char *dir)
-{
-    char *p = mk_xstrdup(dir);
-    int rc = 0;
-    for (char *s = p + 1; *s && rc == 0; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
-            rc = -1;
-        *s = '/';
-    }
-    if (rc == 0 && mkdir(p, 0700) != 0 && errno != EEXIST)
-        rc = -1;
-    free(p);
-    return rc;
+    char *dir = mk_platform_user_dir(MK_USER_CACHE);
+    return dir ? dir : mk_xstrdup("/tmp/mekiki-cache");
 }
 
 /* ---- open / close -------------------------------------------------------- */
@@ -77,7 +53,7 @@ mk_cache *mk_cache_open(const char *dir, char **error)
 {
     if (error)
         *error = NULL;
-    if (!dir || !dir[0] || make_dirs(dir) != 0) {
+    if (!dir || !dir[0] || mk_platform_make_dirs(dir) != 0) {
         if (error)
             *error = mk_xasprintf("cache: cannot create directory %s", dir ? dir : "(null)");
         return NULL;

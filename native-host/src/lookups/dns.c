@@ -8,18 +8,24 @@
  * calls back exactly once per query (on answer, error, cancel or destruction),
  * which is where the record is freed. Answers are cut at MK_DNS_MAX_ANSWERS so
  * a hostile zone cannot grow a report without bound.
+ *
+ * The calls used (ares_query, ares_getsock, ares_parse_*_reply) are those of
+ * Debian 12's c-ares 1.18; c-ares 1.28 and later mark them deprecated in
+ * favour of the ares_dns_record API, which 1.18 lacks, but still provide
+ * them. CARES_NO_DEPRECATED keeps a build against a current c-ares
+ * (Homebrew) free of those warnings.
  */
 #include "dns.h"
 
-#include <arpa/inet.h>
-#include <arpa/nameser.h>
+#define CARES_NO_DEPRECATED
 #include <ares.h>
-#include <netdb.h>
+#include <ares_nameser.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
+#include "platform.h"
 #include "util.h"
 
 struct mk_dns {

@@ -14,7 +14,7 @@
 #define MK_DNS_H
 
 #include <jansson.h>
-#include <poll.h>
+#include "platform.h"
 #include <stddef.h>
 
 typedef enum mk_dns_type {

@@ -34,16 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _WIN32
-#include <winsock2.h>
-#include <ws2tcpip.h>
-#else
-#include <netinet/in.h>
-#include <sys/socket.h>
-#endif
-
 #include "contact.h"
 #include "domain.h"
+#include "platform.h"
 #include "util.h"
 
 #define MK_RDAP_MAX_REDIRECTS 3
@@ -421,7 +414,7 @@ time_t mk_rdap_parse_time(const char *s)
                 offset = sign * (oh * 3600L + om * 60L);
         }
     }
-    return timegm(&tm) - offset;
+    return mk_platform_timegm(&tm) - offset;
 }
 
 /* ---- the domain object --------------------------------------------------- */

@@ -13,16 +13,10 @@
 #define _GNU_SOURCE 1   /* memmem */
 #include "whois.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "charset.h"
 #include "rdap.h"
@@ -32,7 +26,7 @@ typedef struct whois_conn whois_conn;
 
 struct whois_conn {
     whois_conn *next;
-    int fd;
+    mk_socket fd;
     char *request;     /* query + CRLF */
     size_t sent;
     mk_strbuf answer;
@@ -60,8 +54,8 @@ static void finish(mk_whois *w, whois_conn *c, const char *error)
         pp = &(*pp)->next;
     if (*pp)
         *pp = c->next;
-    if (c->fd >= 0)
-        close(c->fd);
+    if (c->fd != MK_SOCKET_BAD)
+        mk_socket_close(c->fd);
     w->pending--;
     c->cb(c->arg, c->answer.data ? c->answer.data : "", c->answer.len, error, mk_now_ms() - c->started);
     mk_strbuf_free(&c->answer);
@@ -69,11 +63,11 @@ static void finish(mk_whois *w, whois_conn *c, const char *error)
     free(c);
 }
 
-static int open_socket(const char *ip, int port)
+static mk_socket open_socket(const char *ip, int port)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    socklen_t len;
+    mk_socklen len;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
@@ -85,16 +79,9 @@ static int open_socket(const char *ip, int port)
         v6->sin6_port = htons((unsigned short)port);
         len = sizeof *v6;
     } else {
-        return -1;
+        return MK_SOCKET_BAD;
     }
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
-        close(fd);
-        return -1;
-    }
-    return fd;
+    return mk_socket_connect_start((struct sockaddr *)&ss, len);
 }
 
 void mk_whois_query(mk_whois *w, const char *ip, int port, const char *query, mk_whois_cb cb, void *arg)
@@ -104,11 +91,11 @@ void mk_whois_query(mk_whois *w, const char *ip, int port, const char *query, mk
     c->arg = arg;
     c->started = mk_now_ms();
     c->request = mk_xasprintf("%s\r\n", query);
-    c->fd = (port > 0 && port < 65536) ? open_socket(ip, port) : -1;
+    c->fd = (port > 0 && port < 65536) ? open_socket(ip, port) : MK_SOCKET_BAD;
     c->next = w->head;
     w->head = c;
     w->pending++;
-    if (c->fd < 0)
+    if (c->fd == MK_SOCKET_BAD)
         finish(w, c, "error");
 }
 
@@ -129,7 +116,7 @@ size_t mk_whois_pollfds(mk_whois *w, struct pollfd *fds, size_t max)
     return n;
 }
 
-static whois_conn *find_conn(mk_whois *w, int fd)
+static whois_conn *find_conn(mk_whois *w, mk_socket fd)
 {
     for (whois_conn *c = w->head; c; c = c->next)
         if (c->fd == fd)
@@ -140,14 +127,12 @@ static whois_conn *find_conn(mk_whois *w, int fd)
 /* Returns an error word when the connection is over, else NULL. */
 static const char *write_some(whois_conn *c)
 {
-    int err = 0;
-    socklen_t el = sizeof err;
-    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0)
+    if (mk_socket_failed(c->fd))
         return "error";
     size_t total = strlen(c->request);
-    ssize_t k = send(c->fd, c->request + c->sent, total - c->sent, MSG_NOSIGNAL);
+    long k = mk_socket_send(c->fd, c->request + c->sent, total - c->sent);
     if (k < 0)
-        return (errno == EAGAIN || errno == EINTR) ? NULL : "error";
+        return k == MK_SOCKET_AGAIN ? NULL : "error";
     c->sent += (size_t)k;
     return NULL;
 }
@@ -156,11 +141,11 @@ static const char *write_some(whois_conn *c)
 static const char *read_some(whois_conn *c)
 {
     char buf[4096];
-    ssize_t k = recv(c->fd, buf, sizeof buf, 0);
+    long k = mk_socket_recv(c->fd, buf, sizeof buf);
     if (k == 0)
         return "";
     if (k < 0)
-        return (errno == EAGAIN || errno == EINTR) ? NULL : "error";
+        return k == MK_SOCKET_AGAIN ? NULL : "error";
     size_t room = MK_WHOIS_MAX_ANSWER - c->answer.len;
     mk_strbuf_append(&c->answer, buf, (size_t)k < room ? (size_t)k : room);
     return c->answer.len >= MK_WHOIS_MAX_ANSWER ? "" : NULL;

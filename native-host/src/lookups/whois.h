@@ -18,7 +18,7 @@
 #define MK_WHOIS_H
 
 #include <jansson.h>
-#include <poll.h>
+#include "platform.h"
 #include <stdbool.h>
 #include <stddef.h>
 

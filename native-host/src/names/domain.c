@@ -34,7 +34,6 @@
 #define _GNU_SOURCE
 #include "domain.h"
 
-#include <arpa/inet.h>
 #include <idn2.h>
 #include <libpsl.h>
 #include <pthread.h>
@@ -44,6 +43,7 @@
 #include <strings.h>
 
 #include "contact.h"
+#include "platform.h"
 #include "util.h"
 
 /* DNS limits (RFC 1035): a name is at most 253 characters without the final

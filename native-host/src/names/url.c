@@ -17,7 +17,6 @@
  */
 #include "url.h"
 
-#include <arpa/inet.h>
 #include <libpsl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +25,7 @@
 
 #include "domain.h"
 #include "urltext.h"
+#include "platform.h"
 #include "util.h"
 
 #define MK_URL_MAX_INPUT 16384

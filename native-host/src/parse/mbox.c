@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "util.h"
 
 #define MK_MBOX_PIECE 8192
@@ -82,7 +83,7 @@ static bool read_piece(mk_mbox *m)
 {
     size_t n = 0;
     int c = EOF;
-    while (n < MK_MBOX_PIECE && (c = getc_unlocked(m->f)) != EOF) {
+    while (n < MK_MBOX_PIECE && (c = mk_getc_unlocked(m->f)) != EOF) {
         m->piece[n++] = (char)c;
         if (c == '\n')
             break;

@@ -217,7 +217,7 @@ static void mk_field_set(char **field, const char *s, size_t len)
  * "@[10.1.2.1]", "fe80::1%5" and a trailing ":port" after a bracket. */
 static bool mk_ip_extract(const char *text, size_t len, char *out, size_t outsz)
 {
-    const char *at = len ? memrchr(text, '@', len) : NULL;
+    const char *at = len ? mk_memrchr(text, '@', len) : NULL;
     if (at) {
         len -= (size_t)(at + 1 - text);
         text = at + 1;
@@ -347,7 +347,7 @@ void mk_hop_free(mk_hop *hop)
 /* Removes the user part of "root@host" that Sendmail records for ident.) */
 static void mk_hop_set_rdns(mk_hop *hop, const mk_tok *t)
 {
-    const char *at = memrchr(t->s, '@', t->len);
+    const char *at = mk_memrchr(t->s, '@', t->len);
     const char *s = at ? at + 1 : t->s;
     mk_field_set(&hop->rdns, s, (size_t)(t->s + t->len - s));
 }

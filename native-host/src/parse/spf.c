@@ -8,6 +8,7 @@
  * little.
  */
 #include "spf.h"
+#include "platform.h"
 
 #include <stdlib.h>
 #include <string.h>
