@@ -91,7 +91,7 @@ test("every string the code asks for exists", () => {
 
 test("the host registers itself for this add-on, under the name the add-on connects to", () => {
   // `mekiki install` writes the manifest from these two constants (tests/install/ checks the file).
-  const header = fs.readFileSync(path.join(ADDON, "..", "native-host", "src", "install.h"), "utf8");
+  const header = fs.readFileSync(path.join(ADDON, "..", "native-host", "src", "app", "install.h"), "utf8");
   const manifest = JSON.parse(fs.readFileSync(path.join(ADDON, "manifest.json"), "utf8"));
   const protocol = fs.readFileSync(path.join(ADDON, "modules", "protocol.js"), "utf8");
   const id = header.match(/#define MK_ADDON_ID "([^"]+)"/)[1];
