@@ -55,14 +55,7 @@ const connection = new MK.Protocol.HostConnection((name) => browser.runtime.conn
 /* ---- settings and language ---- */
 
 async function loadSettings() {
-  let managed = {};
-  try {
-    managed = await browser.storage.managed.get(null);
-  } catch (e) {
-    managed = {};   /* no managed-storage manifest: the usual case */
-  }
-  const local = await browser.storage.local.get(null);
-  settings = MK.Settings.merge(managed, local);
+  settings = (await MK.Settings.load(browser.storage)).settings;
   const wanted = MK.Settings.resolveLanguage(settings.language, browser.i18n.getUILanguage());
   if (wanted !== translatorLanguage) {
     translate = await MK.I18n.loadTranslator((p) => browser.runtime.getURL(p), wanted);

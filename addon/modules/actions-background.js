@@ -18,14 +18,7 @@
   const moved = new Set();   /* each message is moved to Junk at most once */
 
   async function loadLanguage() {
-    let managed = {};
-    try {
-      managed = await browser.storage.managed.get(null);
-    } catch (e) {
-      managed = {};   /* no managed-storage manifest: the usual case */
-    }
-    const local = await browser.storage.local.get(null);
-    const settings = MekikiSettings.merge(managed, local);
+    const { local, settings } = await MekikiSettings.load(browser.storage);
     actions = MekikiReportPhish.normalizeActions(local.actions);
     debugLog = settings.debugLog;
     const lang = MekikiSettings.resolveLanguage(settings.language, browser.i18n.getUILanguage());

@@ -87,7 +87,21 @@
     return candidates.some((d) => trustedDomains.some((t) => d === t || d.endsWith("." + t)));
   }
 
-  const api = { DEFAULTS, normalize, merge, parseDomainList, resolveLanguage, isTrustedSender };
+  /* Reads the stored settings: an administrator's managed ones (absent as a
+   * rule: then the call rejects) over the reader's own. `local` is what the
+   * reader stored, for the callers that keep more than settings there. */
+  async function load(storage) {
+    let managed = {};
+    try {
+      managed = await storage.managed.get(null);
+    } catch (e) {
+      managed = {};   /* no managed-storage manifest: the usual case */
+    }
+    const local = await storage.local.get(null);
+    return { local, settings: merge(managed, local) };
+  }
+
+  const api = { DEFAULTS, normalize, merge, load, parseDomainList, resolveLanguage, isTrustedSender };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.MekikiSettings = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

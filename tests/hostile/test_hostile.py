@@ -39,7 +39,6 @@ import base64
 import json
 import os
 import random
-import select
 import struct
 import subprocess
 import sys
@@ -49,6 +48,8 @@ import time
 
 SOURCE = os.environ.get("MEKIKI_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MEKIKI = os.environ.get("MEKIKI") or os.path.join(SOURCE, "build", "mekiki")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from frames import FrameReader  # noqa: E402
 
 
 def sanitizer_build():
@@ -498,7 +499,7 @@ class NativeHost:
     def __init__(self):
         self.proc = subprocess.Popen([MEKIKI, "--native"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL)
-        self.buf = b""
+        self.frames = FrameReader(self.proc.stdout.fileno())
 
     def send(self, payload):
         """Writes one frame from a thread, so a host that answers before reading all cannot deadlock us."""
@@ -517,22 +518,7 @@ class NativeHost:
         return t
 
     def read_frame(self, deadline):
-        while True:
-            if len(self.buf) >= 4:
-                n = struct.unpack("=I", self.buf[:4])[0]
-                if len(self.buf) >= 4 + n:
-                    body, self.buf = self.buf[4:4 + n], self.buf[4 + n:]
-                    return json.loads(body)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            ready, _, _ = select.select([self.proc.stdout], [], [], left)
-            if not ready:
-                return None
-            chunk = os.read(self.proc.stdout.fileno(), 1 << 20)
-            if not chunk:
-                return None
-            self.buf += chunk
+        return self.frames.read(deadline)
 
     def answer_for(self, req_id, deadline):
         """The first report or error answering req_id (other frames are skipped)."""

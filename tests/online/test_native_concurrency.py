@@ -16,7 +16,6 @@ import base64
 import contextlib
 import json
 import os
-import select
 import shutil
 import socket
 import statistics
@@ -28,6 +27,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servers import SEED_DNS, Dnsmasq, Rdap, Silent, Whois, conclude, mekiki  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from frames import FrameReader  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUDGET_MS = 3000
@@ -53,7 +54,7 @@ class Host:
         self.err = tempfile.TemporaryFile()
         self.proc = subprocess.Popen([mekiki(), "--native"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.err, env=dict(os.environ, **env))
-        self.buf = b""
+        self.frames = FrameReader(self.proc.stdout.fileno())
         self.backlog = []
 
     def send(self, obj):
@@ -63,23 +64,7 @@ class Host:
 
     def recv(self, timeout):
         """The next frame, or None when none arrives within timeout seconds (or at end of output)."""
-        deadline = time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
-        while True:
-            if len(self.buf) >= 4:
-                (n,) = struct.unpack("=I", self.buf[:4])
-                if len(self.buf) >= 4 + n:
-                    body, self.buf = self.buf[4:4 + n], self.buf[4 + n:]
-                    return json.loads(body)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            ready, _, _ = select.select([fd], [], [], left)
-            if ready:
-                chunk = os.read(fd, 1 << 20)
-                if not chunk:
-                    return None
-                self.buf += chunk
+        return self.frames.read(time.monotonic() + timeout)
 
     def wait_for(self, pred, timeout, seen=None):
         """The first frame, read earlier or now, for which pred holds: (frame, seconds waited), or
