@@ -130,6 +130,29 @@ apt_dir=$cache_base/apt
 apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=$apt_dir/parts"
           -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
           -o "Debug::NoLocking=true" -o "APT::Sandbox::User=$(id -un)")
+# Debian's mirror has been seen without gumbo-parser's tarballs (404 for the
+# .orig and .debian files while the .dsc is listed). Gumbo 0.10.1, the release
+# Debian 12 packages, is also published in the npm registry inside the node
+# binding gumbo-parser@0.3.0 (deps/gumbo-parser). That tarball is checked
+# against its registry checksum, and the two fixes the Windows build carries
+# (an off-by-one in error-message formatting; foreign SVG/MathML elements when
+# the insertion mode is reset) are applied from scripts/windows/.
+gumbo_npm=gumbo-parser@0.3.0
+gumbo_npm_sha512=19ac347294b98dae9de0e93d1522b61123f430e1d0f25b51602c5618b3255f0bc6459016919dd2a9be454d3d0c6e3c8691a9379130780bb80c583362a0a3f484
+fetch_gumbo_from_npm() {
+  local tree=$srcdir/gumbo-parser_0.10.1+dfsg-5.tree tmp
+  command -v npm >/dev/null || return 1
+  log "gumbo-parser: not on the Debian mirror; taking gumbo 0.10.1 from the npm package $gumbo_npm"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$gumbo_npm" >/dev/null 2>&1) || { rm -rf "$tmp"; return 1; }
+  echo "$gumbo_npm_sha512  $tmp/gumbo-parser-0.3.0.tgz" | sha512sum -c --quiet - || { rm -rf "$tmp"; return 1; }
+  tar -xzf "$tmp/gumbo-parser-0.3.0.tgz" -C "$tmp"
+  rm -rf "$tree.part" && mkdir -p "$tree.part"
+  cp -r "$tmp/package/deps/gumbo-parser/src" "$tmp/package/deps/gumbo-parser/COPYING" "$tree.part/"
+  patch -s -d "$tree.part" -p1 <"$root/scripts/windows/gumbo-0.10.1-fixes.patch" || { rm -rf "$tmp"; return 1; }
+  rm -rf "$tmp"
+  mv "$tree.part" "$tree"
+}
 fetch_sources() {
   local missing=()
   for s in "${sources[@]}"; do
@@ -148,7 +171,9 @@ EOF
   apt-get "${apt_opts[@]}" -q update >/dev/null
   local failed=()
   for s in "${missing[@]}"; do
-    (cd "$srcdir" && apt-get "${apt_opts[@]}" -q source --download-only "$s" >/dev/null 2>&1) || failed+=("$s")
+    (cd "$srcdir" && apt-get "${apt_opts[@]}" -q source --download-only "$s" >/dev/null 2>&1) && continue
+    [ "${s%%=*}" = gumbo-parser ] && fetch_gumbo_from_npm && continue
+    failed+=("$s")
   done
   if [ ${#failed[@]} -gt 0 ]; then
     log "could not fetch ${failed[*]} from deb.debian.org; place the unpacked source of that exact"
@@ -374,23 +399,43 @@ build_icu() {
 build_curl() {
   unpack curl && cd "$work/curl"
   cmake_build -DCURL_USE_SCHANNEL=ON -DCURL_USE_OPENSSL=OFF -DCURL_ZLIB=ON -DCURL_USE_LIBPSL=OFF \
-    -DCURL_USE_LIBSSH2=OFF -DUSE_LIBIDN2=OFF -DUSE_WIN32_IDN=ON -DCURL_DISABLE_LDAP=ON -DBUILD_CURL_EXE=OFF \
+    -DCURL_USE_LIBSSH2=OFF -DUSE_LIBIDN2=OFF -DUSE_WIN32_IDN=ON -DHTTP_ONLY=ON -DBUILD_CURL_EXE=OFF \
     -DBUILD_TESTING=OFF -DENABLE_MANUAL=OFF -DCURL_CA_BUNDLE=none -DCURL_CA_PATH=none
 }
 
 export WINEPREFIX=${WINEPREFIX:-$cache/wineprefix}
 export WINEDEBUG=-all
 export WINEPATH="$prefix/bin"
-all_deps="zlib iconv libffi pcre2 gettext glib libidn2 gmime c_ares jansson libmaxminddb libpsl gumbo
-          sqlite3 uchardet icu curl"
-for dep in ${MEKIKI_WINDOWS_DEPS:-$all_deps}; do
-  done_stamp "$dep" && continue
-  log "building $dep"
-  t0=$(date +%s)
-  ( set -e; "build_$dep" )
-  stamp "$dep"
-  log "$dep took $(( $(date +%s) - t0 )) s"
-done
+build_deps() {   # builds the named dependencies in order, skipping built ones
+  local dep t0
+  for dep in "$@"; do
+    done_stamp "$dep" && continue
+    log "building $dep"
+    t0=$(date +%s)
+    ( set -e; "build_$dep" )   # a failure ends the lane (errexit)
+    stamp "$dep"
+    log "$dep took $(( $(date +%s) - t0 )) s"
+  done
+}
+# Two lanes run side by side: much of a cold build is configure scripts, which
+# use one core. Lane A is GLib's chain and what links it (GMime, which also
+# finds libidn2, so libidn2 comes first there); lane B is everything that needs
+# only zlib and iconv. Both lanes start after those two.
+lane_a="libffi pcre2 gettext glib libidn2 gmime"
+lane_b="c_ares jansson libmaxminddb libpsl gumbo sqlite3 uchardet icu curl"
+deps_t0=$(date +%s)
+if [ -n "${MEKIKI_WINDOWS_DEPS:-}" ]; then
+  build_deps $MEKIKI_WINDOWS_DEPS
+else
+  build_deps zlib iconv
+  build_deps $lane_a & lane_a_pid=$!
+  build_deps $lane_b & lane_b_pid=$!
+  status=0
+  wait $lane_a_pid || status=1
+  wait $lane_b_pid || status=1
+  [ $status -eq 0 ] || { log "a dependency failed to build (see its log under $work)"; exit 1; }
+fi
+log "dependencies ready after $(( $(date +%s) - deps_t0 )) s"
 [ $deps_only -eq 1 ] && exit 0
 
 # ---- Mekiki -----------------------------------------------------------------
