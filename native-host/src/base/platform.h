@@ -115,6 +115,30 @@ bool mk_platform_is_absolute(const char *path);
  * 0 on success (also when it already existed), -1 otherwise. */
 int mk_platform_make_dirs(const char *dir);
 
+/* mkdir -p for folders others read too (0755 where the system has modes, as
+ * for shared data); 0 on success (also when it already existed), -1 with
+ * errno set otherwise. */
+int mk_platform_make_public_dirs(const char *dir);
+
+/* ---- files replaced whole ---------------------------------------------------
+ * A file is replaced by writing a temporary file beside it, flushing it, and
+ * moving it over the old one in one step: a reader sees the old file or the
+ * new one, never a part. */
+
+/* mkstemp(): creates the file TEMPLATE names, its last six characters
+ * ("XXXXXX") replaced in place, exclusively, for reading and writing in
+ * binary, readable by everyone where the system has modes (0644). The
+ * descriptor, or -1 with errno set. */
+int mk_platform_create_temp(char *template_path);
+
+/* Flushes a descriptor's data to the disk: 0, or -1 with errno set. */
+int mk_platform_sync_file(int fd);
+
+/* Moves TEMP (closed) over TARGET in one step, durable when it returns: 0, or
+ * -1 with errno set. Windows refuses to replace a file another process has
+ * mapped (EACCES), which POSIX systems allow. */
+int mk_platform_replace_file(const char *temp, const char *target);
+
 /* Hands the pages of a read-only file mapping back to the system (they are
  * read again from the file when touched); does nothing where the system
  * trims such pages by itself (Windows). */

@@ -210,6 +210,55 @@ int mk_platform_make_dirs(const char *dir)
     return rc;
 }
 
+int mk_platform_make_public_dirs(const char *dir)
+{
+    char *p = mk_xstrdup(dir);
+    int rc = 0;
+    for (char *s = p + 1; *s && rc == 0; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            rc = -1;
+        *s = '/';
+    }
+    if (rc == 0 && p[0] && mkdir(p, 0755) != 0 && errno != EEXIST)
+        rc = -1;
+    int saved = errno;
+    free(p);
+    errno = saved;
+    return rc;
+}
+
+int mk_platform_create_temp(char *template_path)
+{
+    int fd = mkstemp(template_path);
+    if (fd >= 0)
+        fchmod(fd, 0644);   /* mkstemp makes 0600; the files replaced are shared data */
+    return fd;
+}
+
+int mk_platform_sync_file(int fd)
+{
+    return fsync(fd);
+}
+
+int mk_platform_replace_file(const char *temp, const char *target)
+{
+    if (rename(temp, target) != 0)
+        return -1;
+    /* The rename is durable once the folder holding it is flushed. */
+    const char *slash = strrchr(target, '/');
+    char *dir = slash ? mk_xstrndup(target, (size_t)(slash - target)) : mk_xstrdup(".");
+    int dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    free(dir);
+    return 0;
+}
+
 void mk_platform_release_pages(const void *start, size_t len)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unicode/putil.h>
 #include <windows.h>
 
@@ -223,6 +224,74 @@ int mk_platform_make_dirs(const char *dir)
         rc = make_one_dir(p);
     free(p);
     return rc;
+}
+
+int mk_platform_make_public_dirs(const char *dir)
+{
+    return mk_platform_make_dirs(dir);   /* folders have no modes here */
+}
+
+/* Maps the last Windows error of a file operation to errno. */
+static void set_errno_from_windows(void)
+{
+    switch (GetLastError()) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+        errno = ENOENT;
+        break;
+    case ERROR_FILE_EXISTS:
+    case ERROR_ALREADY_EXISTS:
+        errno = EEXIST;
+        break;
+    case ERROR_DISK_FULL:
+    case ERROR_HANDLE_DISK_FULL:
+        errno = ENOSPC;
+        break;
+    default:
+        errno = EACCES;   /* sharing violations, a mapped target, rights */
+        break;
+    }
+}
+
+int mk_platform_create_temp(char *template_path)
+{
+    size_t n = strlen(template_path);
+    if (n < 6 || strcmp(template_path + n - 6, "XXXXXX") != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned long long seed = GetTickCount64() ^ ((unsigned long long)GetCurrentProcessId() << 32) ^
+                              (unsigned long long)(uintptr_t)template_path;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        for (size_t i = n - 6; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            template_path[i] = letters[(seed >> 33) % (sizeof letters - 1)];
+        }
+        wchar_t *w = wide_from_utf8(template_path);
+        int fd = _wopen(w, _O_CREAT | _O_EXCL | _O_RDWR | _O_BINARY, _S_IREAD | _S_IWRITE);
+        free(w);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+int mk_platform_sync_file(int fd)
+{
+    return _commit(fd);
+}
+
+int mk_platform_replace_file(const char *temp, const char *target)
+{
+    wchar_t *from = wide_from_utf8(temp), *to = wide_from_utf8(target);
+    BOOL moved = MoveFileExW(from, to, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH);
+    if (!moved)
+        set_errno_from_windows();
+    free(from);
+    free(to);
+    return moved ? 0 : -1;
 }
 
 void mk_platform_release_pages(const void *start, size_t len)

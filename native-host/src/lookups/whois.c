@@ -10,7 +10,6 @@
  * "NOT FOUND", "No entries found", ...). Anything it cannot read stays absent
  * rather than guessed.
  */
-#define _GNU_SOURCE 1   /* memmem */
 #include "whois.h"
 
 #include <ctype.h>
@@ -436,7 +435,7 @@ static bool says_no_match(const char *text, size_t len)
 /* JPRS answers in Japanese come in ISO-2022-JP; everything else is read as it is. */
 static char *to_text(const char *raw, size_t len)
 {
-    if (memmem(raw, len, "\x1b$B", 3) || memmem(raw, len, "\x1b$@", 3)) {
+    if (mk_memmem(raw, len, "\x1b$B", 3) || mk_memmem(raw, len, "\x1b$@", 3)) {
         char *u = mk_charset_to_utf8(raw, len, "ISO-2022-JP");
         if (u)
             return u;

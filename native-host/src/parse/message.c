@@ -33,7 +33,6 @@
  * in a queue until the tree that holds them is freed, so memory holds one
  * level's copy at a time, not one per nesting level.
  */
-#define _GNU_SOURCE /* memmem */
 #include "message.h"
 
 #include <gmime/gmime.h>

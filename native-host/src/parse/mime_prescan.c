@@ -16,7 +16,6 @@
  * also looked for in bodies, where GMime would not read them as fields: that
  * only counts a few boundaries more than GMime would, never fewer.
  */
-#define _GNU_SOURCE /* memmem */
 #include "mime_prescan.h"
 
 #include <stdbool.h>
@@ -189,7 +188,7 @@ static size_t hash_bytes(const char *s, size_t n)
 static void boundary_add(boundary_set *set, const mk_strbuf *value, bool sectioned)
 {
     const char *v = value->data ? value->data : "";   /* an empty quoted value has no buffer */
-    if (sectioned || value->len > MAX_BOUNDARY_LEN || memmem(v, value->len, "=?", 2)) {
+    if (sectioned || value->len > MAX_BOUNDARY_LEN || mk_memmem(v, value->len, "=?", 2)) {
         set->every_dash_line = true;
         return;
     }
