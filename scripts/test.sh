@@ -41,7 +41,8 @@ if [ "${MEKIKI_WINDOWS_TESTS:-1}" != 0 ]; then
             MEKIKI_GEOIP_CITY="$root/build-windows/test-data/mekiki/geo/GeoLite2-City.mmdb"
             MEKIKI_GEOIP_ASN="$root/build-windows/test-data/mekiki/geo/asn.mmdb")
   WINEPREFIX="$root/build-windows/wineprefix" wineboot -i >/dev/null 2>&1 || true
-  for t in tests/fixtures/test_fixtures.py tests/native/test_native.py tests/scan/test_scan.py tests/online/test_*.py; do
+  for t in tests/fixtures/test_fixtures.py tests/native/test_native.py tests/scan/test_scan.py tests/online/test_*.py \
+           tests/geo/test_update_data.py; do
     echo "-- $t (Windows build)"
     env "${wine_env[@]}" python3 "$t"
   done

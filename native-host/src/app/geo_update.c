@@ -185,6 +185,10 @@ static bool mk_geo_fetch(mk_geo_download *d, const char *url, const mk_geo_updat
         d->error = mk_xasprintf("cannot write %s: %s", d->temp, strerror(errno));
         return false;
     }
+    /* Closed before the checks open it: Windows refuses to open for reading,
+     * with others allowed only to read, a file still open for writing. */
+    close(d->fd);
+    d->fd = -1;
     return true;
 }
 
@@ -298,7 +302,8 @@ static bool mk_geo_swap_in(mk_geo_download *d, size_t n, char **error)
     for (size_t i = 0; i < n; i++) {
         if (d[i].status != MK_GEO_UPDATE_UPDATED)
             continue;
-        close(d[i].fd);
+        if (d[i].fd >= 0)
+            close(d[i].fd);
         d[i].fd = -1;
         if (mk_platform_replace_file(d[i].temp, d[i].target) != 0) {
             if (ok)

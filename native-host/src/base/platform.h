@@ -72,7 +72,8 @@ typedef enum mk_user_dir {
 } mk_user_dir;
 
 /* Mekiki's per-user folder of that kind (not created); NULL when the
- * environment names no home. */
+ * environment names no home. XDG_CACHE_HOME / XDG_DATA_HOME, when set, are
+ * honoured on Windows too (then ...\mekiki, as on Linux). */
 char *mk_platform_user_dir(mk_user_dir kind);
 
 /* ---- native-messaging registration ---------------------------------------- */

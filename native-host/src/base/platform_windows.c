@@ -101,6 +101,15 @@ char *mk_platform_system_dir(void)
 
 char *mk_platform_user_dir(mk_user_dir kind)
 {
+    /* XDG_DATA_HOME / XDG_CACHE_HOME, when set (a portable set-up, a test
+     * run), are honoured as on Linux; otherwise %LOCALAPPDATA%\Mekiki. */
+    const wchar_t *xdg = _wgetenv(kind == MK_USER_CACHE ? L"XDG_CACHE_HOME" : L"XDG_DATA_HOME");
+    if (xdg && xdg[0]) {
+        char *base = utf8_from_wide(xdg);
+        char *dir = base ? mk_xasprintf("%s\\mekiki", base) : NULL;
+        free(base);
+        return dir;
+    }
     const wchar_t *local = _wgetenv(L"LOCALAPPDATA");
     char *base = local && local[0] ? utf8_from_wide(local) : NULL;
     if (!base)
@@ -283,14 +292,66 @@ int mk_platform_sync_file(int fd)
     return _commit(fd);
 }
 
+/* A file another process has mapped (a running host's GeoIP database) cannot
+ * be overwritten, but it can be renamed: the old file steps aside under a
+ * name of its own (TARGET.old-XXXXXX, deleted now if nothing holds it, else
+ * at the next replacement), and the new file takes its name. */
+static void remove_set_aside(const char *target)
+{
+    char *pattern = mk_xasprintf("%s.old-*", target);
+    wchar_t *wpattern = wide_from_utf8(pattern);
+    WIN32_FIND_DATAW found;
+    HANDLE h = FindFirstFileW(wpattern, &found);
+    if (h != INVALID_HANDLE_VALUE) {
+        const char *slash = strrchr(target, '\\');
+        const char *fwd = strrchr(target, '/');
+        if (!slash || (fwd && fwd > slash))
+            slash = fwd;
+        size_t dir_len = slash ? (size_t)(slash - target) + 1 : 0;
+        do {
+            char *name = utf8_from_wide(found.cFileName);
+            if (name) {
+                char *path = mk_xasprintf("%.*s%s", (int)dir_len, target, name);
+                wchar_t *wpath = wide_from_utf8(path);
+                DeleteFileW(wpath);   /* fails while still mapped: tried again next time */
+                free(wpath);
+                free(path);
+                free(name);
+            }
+        } while (FindNextFileW(h, &found));
+        FindClose(h);
+    }
+    free(wpattern);
+    free(pattern);
+}
+
 int mk_platform_replace_file(const char *temp, const char *target)
 {
     wchar_t *from = wide_from_utf8(temp), *to = wide_from_utf8(target);
     BOOL moved = MoveFileExW(from, to, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH);
+    if (!moved && GetFileAttributesW(to) != INVALID_FILE_ATTRIBUTES) {
+        char *aside = mk_xasprintf("%s.old-XXXXXX", target);
+        int fd = mk_platform_create_temp(aside);   /* reserves a unique name */
+        if (fd >= 0) {
+            _close(fd);
+            wchar_t *waside = wide_from_utf8(aside);
+            if (MoveFileExW(to, waside, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+                moved = MoveFileExW(from, to, MOVEFILE_WRITE_THROUGH);
+                if (!moved)   /* put the old file back rather than leave none */
+                    MoveFileExW(waside, to, MOVEFILE_WRITE_THROUGH);
+            } else {
+                DeleteFileW(waside);
+            }
+            free(waside);
+        }
+        free(aside);
+    }
     if (!moved)
         set_errno_from_windows();
     free(from);
     free(to);
+    if (moved)
+        remove_set_aside(target);
     return moved ? 0 : -1;
 }
 
