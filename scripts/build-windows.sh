@@ -378,14 +378,16 @@ build_icu() {
   for tool in icupkg pkgdata genrb genccode gencmn gennorm2 gensprep genbrk gencnval gencfu gendict makeconv; do
     ln -s "$(command -v "$tool" || echo "/usr/sbin/$tool")" "bin/$tool"
   done
-  mkdir -p "$work/icu-cross" && cd "$work/icu-cross"
+  rm -rf "$work/icu-cross" && mkdir -p "$work/icu-cross" && cd "$work/icu-cross"
   "${nice_cmd[@]}" "$work/icu/source/configure" --host=$host --prefix="$prefix" \
     --with-cross-build="$work/icu-native" --with-data-packaging=archive --disable-tests --disable-samples \
     --disable-extras --disable-icuio --disable-layoutex --disable-tools \
     CPPFLAGS="$CPPFLAGS $icu_subset" >configure.log 2>&1 \
     || { tail -30 configure.log >&2; return 1; }
-  "${nice_cmd[@]}" make -j"$jobs" >make.log 2>&1 || { tail -40 make.log >&2; return 1; }
-  make install >install.log 2>&1 || { tail -20 install.log >&2; return 1; }
+  # The libraries only (DATASUBDIR= leaves ICU's data folder out, whose
+  # repacking is slow and not parallel-safe): the data archive is made below.
+  "${nice_cmd[@]}" make -j"$jobs" DATASUBDIR= >make.log 2>&1 || { tail -40 make.log >&2; return 1; }
+  make install DATASUBDIR= >install.log 2>&1 || { tail -20 install.log >&2; return 1; }
   # The data Mekiki reads: normalisation, confusables, properties, names.
   local full=$work/icu/source/data/in/icudt72l.dat icupkg=$work/icu-native/bin/icupkg
   mkdir -p "$prefix/share/icu-data"
