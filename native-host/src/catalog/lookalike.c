@@ -480,25 +480,31 @@ static bool part_names_brand(const mk_catalog *cat, const mk_lookalike_index *ix
     if (!part || !*part)
         return false;
     /* Lower-case once: the catalog's domains and tokens already are, so the
-     * hundreds of searches below can use plain (vectorised) strstr. */
+     * part is matched byte for byte against all of them in one pass. */
     char *lower = mk_ascii_lower_inplace(mk_xstrdup(part));
     bool has_dot = strchr(lower, '.') != NULL;   /* no dot: no domain can be in it */
     part_labels labels = {0};
     if (has_dot && tokens_ok)
         part_labels_init(&labels, lower);
+    /* Which official domains and tokens occur in the part at all, in one
+     * pass; only those are then tested where they stand. */
+    bool *seen = mk_xcalloc(mk_phraseset_count(ix->in_text) + 1, sizeof *seen);
+    mk_lookalike_index_mark(ix, lower, seen);
     bool found = false;
     for (size_t b = 0; b < cat->n_brands && !found; b++) {
         const mk_brand *brand = &cat->brands[b];
         for (size_t d = 0; has_dot && d < brand->domains.n && !found; d++)
-            if (text_has_domain(lower, brand->domains.v[d]))
+            if (seen[ix->brand_start[b] + d] && text_has_domain(lower, brand->domains.v[d]))
                 found = set_url_hit(hit, brand, where, brand->domains.v[d]);
         for (size_t i = ix->brand_start[b]; has_dot && tokens_ok && i < ix->brand_start[b + 1] && !found; i++)
             if (subdomain_misspells(&labels, &ix->labels[i]))
                 found = set_url_hit(hit, brand, where, ix->labels[i].official);
+        const bool *token_seen = seen + ix->n_labels + ix->token_start[b];
         for (size_t t = 0; tokens_ok && t < brand->tokens.n && !found; t++)
-            if (strstr(lower, brand->tokens.v[t]) && labels_have_token(lower, brand->tokens.v[t]))
+            if ((token_seen[t] || !brand->tokens.v[t][0]) && labels_have_token(lower, brand->tokens.v[t]))
                 found = set_url_hit(hit, brand, where, brand->tokens.v[t]);
     }
+    free(seen);
     part_labels_free(&labels);
     free(lower);
     return found;

@@ -10,7 +10,9 @@
  * loaded, not once per host. The index also keeps every official label and
  * brand token in one sorted array, so "is this label some brand's own name?"
  * is a binary search, and the official domains sorted once more, so "which
- * brand owns this registrable domain?" is one too.
+ * brand owns this registrable domain?" is one too. Every official domain
+ * and token also goes into one phrase set (phraseset.h), so the parts of a
+ * URL are read once for all of them instead of once per domain.
  *
  * The index borrows the brands and their domain strings: it lives exactly
  * as long as the catalog that built it (mk_catalog_load builds it and
@@ -24,6 +26,7 @@
 #include <stddef.h>
 
 #include "brand.h"
+#include "phraseset.h"
 
 typedef struct mk_official_label {
     const mk_brand *brand;   /* owner (borrowed) */
@@ -43,6 +46,9 @@ typedef struct mk_lookalike_index {
     char **names;                /* every official label and brand token, sorted, unique */
     size_t n_names;
     const mk_official_label **by_domain;   /* labels sorted by official domain, then catalog order */
+    mk_phraseset *in_text;       /* phrase id i < n_labels: labels[i].official; id n_labels +
+                                    token_start[b] + t: token t of brand b */
+    size_t *token_start;
 } mk_lookalike_index;
 
 /* Folds the ASCII characters that read alike in a URL bar (0/o, 1/i/l, rn/m,
@@ -53,6 +59,10 @@ char *mk_fold_ascii_lookalikes(const char *label);
 /* Builds the index of brands[0..n_brands) as they are now; never NULL. */
 mk_lookalike_index *mk_lookalike_index_build(const mk_brand *brands, size_t n_brands);
 void mk_lookalike_index_free(mk_lookalike_index *ix);
+
+/* Sets seen[id] for every phrase of ix->in_text that occurs in text;
+ * seen has mk_phraseset_count(ix->in_text) entries, all false before. */
+void mk_lookalike_index_mark(const mk_lookalike_index *ix, const char *text, bool *seen);
 
 /* True when label is exactly the first label of an official domain, or a
  * token, of any brand. */
