@@ -259,8 +259,9 @@ static void compare_brand(const host_view *h, const mk_brand *brand, size_t b, b
 static const mk_lookalike_index *index_of(const mk_catalog *cat, mk_lookalike_index **temporary)
 {
     *temporary = NULL;
-    if (cat->lookalike_index)
-        return cat->lookalike_index;
+    const mk_lookalike_index *ix = mk_catalog_lookalike_index(cat);
+    if (ix)
+        return ix;
     *temporary = mk_lookalike_index_build(cat->brands, cat->n_brands);
     return *temporary;
 }
