@@ -117,10 +117,20 @@ mk_lookalike_index *mk_lookalike_index_build(const mk_brand *brands, size_t n_br
     for (size_t i = 0; i < ix->n_labels; i++)
         mk_phraseset_add(ix->in_text, ix->labels[i].official);
     size_t tokens = 0;
+    ix->token_bytes = mk_xcalloc(n_tokens + 1, sizeof *ix->token_bytes);
+    ix->label_heads = mk_xcalloc(n_brands + 1, sizeof *ix->label_heads);
+    ix->fold_heads = mk_xcalloc(n_brands + 1, sizeof *ix->fold_heads);
     for (size_t b = 0; b < n_brands; b++) {
         ix->token_start[b] = tokens;
-        for (size_t t = 0; t < brands[b].tokens.n; t++, tokens++)
+        for (size_t t = 0; t < brands[b].tokens.n; t++, tokens++) {
             mk_phraseset_add(ix->in_text, brands[b].tokens.v[t]);
+            for (const unsigned char *p = (const unsigned char *)brands[b].tokens.v[t]; *p; p++)
+                mk_byteset_add(&ix->token_bytes[tokens], *p);
+        }
+        for (size_t i = ix->brand_start[b]; i < ix->brand_start[b + 1]; i++) {
+            mk_byteset_add(&ix->label_heads[b], (unsigned char)ix->labels[i].label[0]);
+            mk_byteset_add(&ix->fold_heads[b], (unsigned char)ix->labels[i].fold[0]);
+        }
     }
     ix->token_start[n_brands] = tokens;
     mk_phraseset_seal(ix->in_text);
@@ -144,6 +154,9 @@ void mk_lookalike_index_free(mk_lookalike_index *ix)
     free(ix->by_domain);
     mk_phraseset_free(ix->in_text);
     free(ix->token_start);
+    free(ix->token_bytes);
+    free(ix->label_heads);
+    free(ix->fold_heads);
     free(ix);
 }
 

@@ -12,7 +12,9 @@
  * is a binary search, and the official domains sorted once more, so "which
  * brand owns this registrable domain?" is one too. Every official domain
  * and token also goes into one phrase set (phraseset.h), so the parts of a
- * URL are read once for all of them instead of once per domain.
+ * URL are read once for all of them instead of once per domain. Byte sets
+ * (the first bytes of each brand's labels and folds, the bytes of each
+ * token) let a host skip the brands none of whose tests could succeed.
  *
  * The index borrows the brands and their domain strings: it lives exactly
  * as long as the catalog that built it (mk_catalog_load builds it and
@@ -24,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "brand.h"
 #include "phraseset.h"
@@ -38,6 +41,28 @@ typedef struct mk_official_label {
     char *skeleton;          /* UTS #39 skeleton of label, NULL when ICU cannot give one */
 } mk_official_label;
 
+/* A set of byte values. */
+typedef struct mk_byteset {
+    uint64_t bits[4];
+} mk_byteset;
+
+static inline void mk_byteset_add(mk_byteset *s, unsigned char c)
+{
+    s->bits[c >> 6] |= (uint64_t)1 << (c & 63);
+}
+
+static inline bool mk_byteset_has(const mk_byteset *s, unsigned char c)
+{
+    return (s->bits[c >> 6] >> (c & 63)) & 1;
+}
+
+/* True when every byte of a is in b. */
+static inline bool mk_byteset_within(const mk_byteset *a, const mk_byteset *b)
+{
+    return !((a->bits[0] & ~b->bits[0]) | (a->bits[1] & ~b->bits[1]) | (a->bits[2] & ~b->bits[2]) |
+             (a->bits[3] & ~b->bits[3]));
+}
+
 typedef struct mk_lookalike_index {
     mk_official_label *labels;   /* every official domain of every brand, in catalog order */
     size_t n_labels;
@@ -49,6 +74,9 @@ typedef struct mk_lookalike_index {
     mk_phraseset *in_text;       /* phrase id i < n_labels: labels[i].official; id n_labels +
                                     token_start[b] + t: token t of brand b */
     size_t *token_start;
+    mk_byteset *token_bytes;     /* the bytes of each token, by token_start[b] + t */
+    mk_byteset *label_heads;     /* per brand: the first bytes of its labels */
+    mk_byteset *fold_heads;      /* per brand: the first bytes of its labels' folds */
 } mk_lookalike_index;
 
 /* Folds the ASCII characters that read alike in a URL bar (0/o, 1/i/l, rn/m,
