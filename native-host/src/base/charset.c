@@ -197,9 +197,21 @@ size_t mk_utf8_clip(const char *s, size_t len, size_t max)
     return n;
 }
 
+/* Eight bytes at a time: none may have the high bit set, be NUL or be ESC
+ * (a zero byte of w, or of w ^ ESC repeated, shows in the classic
+ * (v - 0x01..01) & ~v & 0x80..80 test once no byte of w is over 0x7f). */
 static bool is_plain_ascii(const char *bytes, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, bytes + i, sizeof w);
+        uint64_t esc = w ^ (0x1Bu * ones);
+        if ((w | ((w - ones) & ~w) | ((esc - ones) & ~esc)) & highs)
+            return false;
+    }
+    for (; i < len; i++) {
         unsigned char c = (unsigned char)bytes[i];
         if (c >= 0x80 || c == 0x1B || c == 0)
             return false;

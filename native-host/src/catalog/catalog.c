@@ -6,10 +6,13 @@
  * malformed file is a start-up error that names the file and the entry, so a
  * bad edit to data/ is caught at once instead of silently weakening a check.
  * The findings texts stay as JSON because the report copies them verbatim.
+ * The indexes over the brands (look-alike labels, brand-name phrase sets)
+ * are built on first use, so a start that only answers a ping skips them.
  */
 #include "catalog.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,9 +372,38 @@ mk_catalog *mk_catalog_load(const char *dir, char **error)
         mk_catalog_free(cat);
         return NULL;
     }
-    cat->lookalike_index = mk_lookalike_index_build(cat->brands, cat->n_brands);
-    cat->name_index = mk_name_index_build(cat->brands, cat->n_brands);
+    cat->indexed = true;
     return cat;
+}
+
+/* Builds the indexes the first time they are asked for; threads that ask at
+ * the same time wait for the one that builds them. */
+static pthread_mutex_t indexing_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void ensure_indexes(const mk_catalog *cat)
+{
+    if (!cat->indexed || atomic_load_explicit(&cat->index_ready, memory_order_acquire))
+        return;
+    mk_catalog *c = (mk_catalog *)cat;   /* the indexes are a cache of the catalog's own data */
+    pthread_mutex_lock(&indexing_lock);
+    if (!atomic_load_explicit(&c->index_ready, memory_order_relaxed)) {
+        c->lookalike_index = mk_lookalike_index_build(c->brands, c->n_brands);
+        c->name_index = mk_name_index_build(c->brands, c->n_brands);
+        atomic_store_explicit(&c->index_ready, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&indexing_lock);
+}
+
+const mk_lookalike_index *mk_catalog_lookalike_index(const mk_catalog *cat)
+{
+    ensure_indexes(cat);
+    return cat->lookalike_index;
+}
+
+const mk_name_index *mk_catalog_name_index(const mk_catalog *cat)
+{
+    ensure_indexes(cat);
+    return cat->name_index;
 }
 
 void mk_brand_free(mk_brand *b)
@@ -477,8 +509,9 @@ const mk_brand *mk_catalog_brand_owning(const mk_catalog *cat, const char *regdo
 {
     if (!regdom || !*regdom)
         return NULL;
-    if (cat->lookalike_index)
-        return mk_lookalike_index_owner(cat->lookalike_index, regdom);
+    const mk_lookalike_index *ix = mk_catalog_lookalike_index(cat);
+    if (ix)
+        return mk_lookalike_index_owner(ix, regdom);
     for (size_t i = 0; i < cat->n_brands; i++)   /* a catalog built by hand */
         if (mk_strlist_contains(&cat->brands[i].domains, regdom))
             return &cat->brands[i];

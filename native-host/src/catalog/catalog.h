@@ -17,6 +17,7 @@
 #define MK_CATALOG_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -50,11 +51,21 @@ typedef struct mk_catalog {
     mk_strlist hosting_rdns;        /* rDNS suffixes of hosting / VPS networks */
     json_t *findings;               /* object: id -> {severity, points, title{ja,en}, detail{ja,en}} */
     json_t *labels;                 /* object: key -> {ja, en} */
-    mk_lookalike_index *lookalike_index; /* official labels prepared for look-alike tests
-                                            (lookalike_index.h); NULL in catalogs built by hand */
-    mk_name_index *name_index;      /* brand names in one-pass phrase sets (name_index.h); NULL in
-                                       catalogs built by hand */
+    /* Built on first use, not at load: read them through mk_catalog_lookalike_index()
+     * and mk_catalog_name_index(). */
+    mk_lookalike_index *lookalike_index;
+    mk_name_index *name_index;
+    bool indexed;                   /* set by mk_catalog_load: the indexes may be built */
+    atomic_bool index_ready;        /* both are built */
 } mk_catalog;
+
+/* The official labels prepared for look-alike tests (lookalike_index.h) and
+ * the brand names in one-pass phrase sets (name_index.h). A loaded catalog
+ * builds both the first time either is asked for (a few million
+ * instructions that a start-up answering only a ping need not pay), once
+ * for all threads; NULL for catalogs built by hand. */
+const mk_lookalike_index *mk_catalog_lookalike_index(const mk_catalog *cat);
+const mk_name_index *mk_catalog_name_index(const mk_catalog *cat);
 
 /* Loads and validates every file in dir. On failure returns NULL and sets *error
  * (allocated) to a message naming the file and the problem. */

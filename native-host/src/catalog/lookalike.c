@@ -190,18 +190,8 @@ typedef struct host_view {
     char *unicode_folded;      /* mk_text_fold of unicode_label, else NULL */
     bool names_a_brand;        /* the label is itself some brand's label or token */
     bool registry_suffix;      /* the public suffix is a registry's, not a hosting platform's */
-    uint64_t label_bytes[4];   /* which bytes occur in label: rules out most tokens before a search */
+    mk_byteset label_bytes;    /* which bytes occur in label: rules out most tokens before a search */
 } host_view;
-
-/* False when some byte of token does not occur in the label (a 256-bit set:
- * labels are short, so clearing it costs nothing, unlike a pair set). */
-static bool label_may_hold(const host_view *h, const char *token)
-{
-    for (const unsigned char *p = (const unsigned char *)token; *p; p++)
-        if (!(h->label_bytes[*p >> 6] >> (*p & 63) & 1))
-            return false;
-    return true;
-}
 
 /* strcmp() == 0, with the first byte compared inline: almost every pair of
  * labels differs there, and this runs for every official label per host. */
@@ -239,15 +229,20 @@ static void compare_brand(const host_view *h, const mk_brand *brand, size_t b, b
 {
     const mk_lookalike_index *ix = h->ix;
     /* compare_official rules out a label that is itself a brand's name, and
-     * only such a label can be this brand's official label. */
-    if (!h->names_a_brand)
+     * only such a label can be this brand's official label. Its fold and
+     * typo tests need the same first byte as one of the brand's labels or
+     * folds, and its skeleton test an IDN host: without either, skip. */
+    if (!h->names_a_brand &&
+        (h->unicode_skeleton || mk_byteset_has(&ix->label_heads[b], (unsigned char)h->label[0]) ||
+         mk_byteset_has(&ix->fold_heads[b], (unsigned char)h->ascii_fold[0])))
         for (size_t i = ix->brand_start[b]; i < ix->brand_start[b + 1]; i++)
             compare_official(h, &ix->labels[i], best);
     if (!tokens || (h->registry_suffix && h->names_a_brand && is_official_label(ix, b, h->label)))
         return;
     const char *first = brand->domains.n ? brand->domains.v[0] : "";
+    const mk_byteset *token_bytes = ix->token_bytes + ix->token_start[b];
     for (size_t t = 0; t < brand->tokens.n; t++)
-        if (label_may_hold(h, brand->tokens.v[t]) &&
+        if (mk_byteset_within(&token_bytes[t], &h->label_bytes) &&   /* every byte of the token is in the label */
             label_has_token(h->label, brand->tokens.v[t]))
             consider(best, brand, first, "brand_token", 1);
     if (h->unicode_folded && idn_spells_name(brand, h->unicode_folded))
@@ -259,8 +254,9 @@ static void compare_brand(const host_view *h, const mk_brand *brand, size_t b, b
 static const mk_lookalike_index *index_of(const mk_catalog *cat, mk_lookalike_index **temporary)
 {
     *temporary = NULL;
-    if (cat->lookalike_index)
-        return cat->lookalike_index;
+    const mk_lookalike_index *ix = mk_catalog_lookalike_index(cat);
+    if (ix)
+        return ix;
     *temporary = mk_lookalike_index_build(cat->brands, cat->n_brands);
     return *temporary;
 }
@@ -275,7 +271,7 @@ static void view_init(host_view *h, const mk_lookalike_index *ix, const char *la
     h->names_a_brand = mk_lookalike_index_names_brand(ix, label);
     h->ascii_fold = mk_fold_ascii_lookalikes(label);
     for (const unsigned char *p = (const unsigned char *)label; *p; p++)
-        h->label_bytes[*p >> 6] |= (uint64_t)1 << (*p & 63);
+        mk_byteset_add(&h->label_bytes, *p);
     if (strncmp(label, "xn--", 4) == 0) {
         h->unicode_label = mk_domain_to_unicode(label);
         if (h->unicode_label && strcmp(h->unicode_label, label) != 0) {
@@ -480,25 +476,31 @@ static bool part_names_brand(const mk_catalog *cat, const mk_lookalike_index *ix
     if (!part || !*part)
         return false;
     /* Lower-case once: the catalog's domains and tokens already are, so the
-     * hundreds of searches below can use plain (vectorised) strstr. */
+     * part is matched byte for byte against all of them in one pass. */
     char *lower = mk_ascii_lower_inplace(mk_xstrdup(part));
     bool has_dot = strchr(lower, '.') != NULL;   /* no dot: no domain can be in it */
     part_labels labels = {0};
     if (has_dot && tokens_ok)
         part_labels_init(&labels, lower);
+    /* Which official domains and tokens occur in the part at all, in one
+     * pass; only those are then tested where they stand. */
+    bool *seen = mk_xcalloc(mk_phraseset_count(ix->in_text) + 1, sizeof *seen);
+    mk_lookalike_index_mark(ix, lower, seen);
     bool found = false;
     for (size_t b = 0; b < cat->n_brands && !found; b++) {
         const mk_brand *brand = &cat->brands[b];
         for (size_t d = 0; has_dot && d < brand->domains.n && !found; d++)
-            if (text_has_domain(lower, brand->domains.v[d]))
+            if (seen[ix->brand_start[b] + d] && text_has_domain(lower, brand->domains.v[d]))
                 found = set_url_hit(hit, brand, where, brand->domains.v[d]);
         for (size_t i = ix->brand_start[b]; has_dot && tokens_ok && i < ix->brand_start[b + 1] && !found; i++)
             if (subdomain_misspells(&labels, &ix->labels[i]))
                 found = set_url_hit(hit, brand, where, ix->labels[i].official);
+        const bool *token_seen = seen + ix->n_labels + ix->token_start[b];
         for (size_t t = 0; tokens_ok && t < brand->tokens.n && !found; t++)
-            if (strstr(lower, brand->tokens.v[t]) && labels_have_token(lower, brand->tokens.v[t]))
+            if ((token_seen[t] || !brand->tokens.v[t][0]) && labels_have_token(lower, brand->tokens.v[t]))
                 found = set_url_hit(hit, brand, where, brand->tokens.v[t]);
     }
+    free(seen);
     part_labels_free(&labels);
     free(lower);
     return found;

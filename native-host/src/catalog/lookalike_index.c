@@ -5,7 +5,8 @@
  * contiguous, then gather labels and tokens into a sorted, de-duplicated
  * array for the "is this label a brand's own name" question. A last array
  * points at the entries sorted by their whole official domain, ties in
- * catalog order, for "who owns this domain".
+ * catalog order, for "who owns this domain". Last, the official domains and
+ * then the tokens go into one phrase set, in catalog order.
  */
 #include "lookalike_index.h"
 
@@ -111,6 +112,28 @@ mk_lookalike_index *mk_lookalike_index_build(const mk_brand *brands, size_t n_br
             ix->names[ix->n_names++] = brand->tokens.v[t];
     }
     ix->brand_start[n_brands] = at;
+    ix->in_text = mk_phraseset_new();
+    ix->token_start = mk_xcalloc(n_brands + 1, sizeof *ix->token_start);
+    for (size_t i = 0; i < ix->n_labels; i++)
+        mk_phraseset_add(ix->in_text, ix->labels[i].official);
+    size_t tokens = 0;
+    ix->token_bytes = mk_xcalloc(n_tokens + 1, sizeof *ix->token_bytes);
+    ix->label_heads = mk_xcalloc(n_brands + 1, sizeof *ix->label_heads);
+    ix->fold_heads = mk_xcalloc(n_brands + 1, sizeof *ix->fold_heads);
+    for (size_t b = 0; b < n_brands; b++) {
+        ix->token_start[b] = tokens;
+        for (size_t t = 0; t < brands[b].tokens.n; t++, tokens++) {
+            mk_phraseset_add(ix->in_text, brands[b].tokens.v[t]);
+            for (const unsigned char *p = (const unsigned char *)brands[b].tokens.v[t]; *p; p++)
+                mk_byteset_add(&ix->token_bytes[tokens], *p);
+        }
+        for (size_t i = ix->brand_start[b]; i < ix->brand_start[b + 1]; i++) {
+            mk_byteset_add(&ix->label_heads[b], (unsigned char)ix->labels[i].label[0]);
+            mk_byteset_add(&ix->fold_heads[b], (unsigned char)ix->labels[i].fold[0]);
+        }
+    }
+    ix->token_start[n_brands] = tokens;
+    mk_phraseset_seal(ix->in_text);
     sort_unique(ix);
     sort_by_domain(ix);
     return ix;
@@ -129,7 +152,23 @@ void mk_lookalike_index_free(mk_lookalike_index *ix)
     free(ix->brand_start);
     free(ix->names);
     free(ix->by_domain);
+    mk_phraseset_free(ix->in_text);
+    free(ix->token_start);
+    free(ix->token_bytes);
+    free(ix->label_heads);
+    free(ix->fold_heads);
     free(ix);
+}
+
+static bool mark_seen(void *ctx, size_t id, size_t start)
+{
+    ((bool *)ctx)[id] = true;
+    return true;
+}
+
+void mk_lookalike_index_mark(const mk_lookalike_index *ix, const char *text, bool *seen)
+{
+    mk_phraseset_scan(ix->in_text, text, mark_seen, seen);
 }
 
 bool mk_lookalike_index_names_brand(const mk_lookalike_index *ix, const char *label)

@@ -67,8 +67,8 @@ static brand_match longest_of(const mk_catalog *cat, const char *text, bool send
     brand_match best = {0};
     if (!text || !*text)
         return best;
-    if (cat->name_index) {
-        const mk_name_index *ix = cat->name_index;
+    const mk_name_index *ix = mk_catalog_name_index(cat);
+    if (ix) {
         longest_search s = {.cat = cat, .text = text, .sender = sender,
                             .set = sender ? ix->sender_names : ix->names,
                             .brand_of = sender ? ix->sender_names_brand : ix->names_brand};
@@ -219,9 +219,10 @@ static brand_match match_body(const mk_catalog *cat, const mk_pairset *pairs, co
     char *window = mk_xstrndup(body, len);
     /* Which names stand in the window: one pass with the index, else each name behind the filter. */
     bool *present = NULL;
-    if (cat->name_index) {
-        present = mk_xcalloc(mk_phraseset_count(cat->name_index->names) + 1, sizeof *present);
-        window_search ws = {window, cat->name_index->names, present};
+    const mk_name_index *ix = mk_catalog_name_index(cat);
+    if (ix) {
+        present = mk_xcalloc(mk_phraseset_count(ix->names) + 1, sizeof *present);
+        window_search ws = {window, ix->names, present};
         mk_phraseset_scan(ws.set, window, mark_word, &ws);
     }
     size_t id = 0;

@@ -70,21 +70,38 @@ static bool is_space_at(const unsigned char *s, size_t n, size_t *width)
     return false;
 }
 
-/* Appends s with white space runs collapsed to one ASCII space, up to cap bytes. */
+/* Whether white space as is_space_at() knows it can start at byte c. */
+static bool may_start_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xc2 || c == 0xe3;
+}
+
+/* Appends s with white space runs collapsed to one ASCII space, up to cap
+ * bytes. The result is never longer than s, so room is made once and the
+ * bytes are written without a check each. */
 static void append_collapsed(mk_strbuf *b, const char *s, size_t n, size_t cap)
 {
+    if (n == 0 || b->len >= cap)
+        return;
+    size_t room = cap - b->len;
+    mk_strbuf_reserve(b, n < room ? n : room);
     const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < n && b->len < cap;) {
+    char *d = b->data;
+    size_t len = b->len;
+    for (size_t i = 0; i < n && len < cap;) {
         size_t w;
-        if (is_space_at(u + i, n - i, &w)) {
-            if (b->len > 0 && b->data[b->len - 1] != ' ')
-                mk_strbuf_putc(b, ' ');
+        if (!may_start_space(u[i])) {
+            d[len++] = (char)u[i++];
+        } else if (is_space_at(u + i, n - i, &w)) {
+            if (len > 0 && d[len - 1] != ' ')
+                d[len++] = ' ';
             i += w;
         } else {
-            mk_strbuf_putc(b, s[i]);
-            i++;
+            d[len++] = (char)u[i++];
         }
     }
+    b->len = len;
+    d[len] = '\0';
 }
 
 static void append_space(mk_strbuf *b)
