@@ -299,7 +299,8 @@ function runAnalysis(messageId) {
       if (entry.requestId !== id) return;   /* cancelled while reading */
       raw.hash.then((hash) => {
         entry.hash = hash;
-        updateMessage(messageId);   /* the banner's actions need it */
+        /* A verdict drawn before the hash was known gets its actions now. */
+        if (entry.state && entry.state.kind === "result") updateMessage(messageId);
       }, () => {});
       await MK.Protocol.analyze(connection, raw.b64, language, online, (stage, report) => {
         entry.report = report;

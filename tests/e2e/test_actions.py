@@ -64,6 +64,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chrome_scripts as js  # noqa: E402
 import tbharness as harness  # noqa: E402
 from tbharness import check  # noqa: E402
 from test_thunderbird import CLICK_ACTION, banner_event  # noqa: E402
@@ -318,6 +319,28 @@ def rfc822_attachment(data):
     return None
 
 
+def send_and_check(run, sink, message, root):
+    """Presses Send in the compose window, as the reader would; the sink must
+    receive one message to the desk with `message` attached byte for byte."""
+    check(run.connect().script(COMPOSE_SEND), "pressed Send in the compose window")
+    deadline = time.monotonic() + harness.TIMEOUT
+    while not sink.messages and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not check(len(sink.messages) == 1, "Thunderbird delivered one message to the SMTP sink on 127.0.0.1"):
+        print(run.tail())
+        return
+    _, rcpts, data = sink.messages[0]
+    check(rcpts == ["<info@antiphishing.jp>"], f"sent to the desk only ({rcpts})")
+    with open(message, "rb") as f:
+        original = f.read()
+    attached = rfc822_attachment(data)
+    check(attached == original, f"the attached message is byte-identical to the source "
+          f"({len(attached or b'')} vs {len(original)} bytes)")
+    if attached != original:
+        with open(os.path.join(root, "sent.eml"), "wb") as f:
+            f.write(data)
+
+
 def test_report_phishing(root, xpi):
     sink = SmtpSink().start()
     message = os.path.join(harness.MESSAGES, "phishing-ekinet.eml")
@@ -358,23 +381,7 @@ def test_report_phishing(root, xpi):
               "Mekiki's JSON report is attached")
         harness.take_screenshot(run, "report-compose.png", "msgcompose")
         check(not sink.messages, "nothing was sent before the reader pressed Send")
-        check(m.script(COMPOSE_SEND), "pressed Send in the compose window")
-        deadline = time.monotonic() + harness.TIMEOUT
-        while not sink.messages and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if not check(len(sink.messages) == 1, "Thunderbird delivered one message to the SMTP sink on 127.0.0.1"):
-            print(run.tail())
-            return
-        mail_from, rcpts, data = sink.messages[0]
-        check(rcpts == ["<info@antiphishing.jp>"], f"sent to the desk only ({rcpts})")
-        with open(message, "rb") as f:
-            original = f.read()
-        attached = rfc822_attachment(data)
-        check(attached == original, f"the attached message is byte-identical to the source "
-              f"({len(attached or b'')} vs {len(original)} bytes)")
-        if attached != original:
-            with open(os.path.join(root, "sent.eml"), "wb") as f:
-                f.write(data)
+        send_and_check(run, sink, message, root)
     finally:
         run.stop()
         sink.stop()
@@ -392,13 +399,6 @@ for (const host of doc.body.children) {
   if (host.openOrClosedShadowRoot) return host.openOrClosedShadowRoot.textContent;
 }
 return "";
-"""
-
-# Chrome-context script: closes every standalone message window.
-CLOSE_MESSAGE_WINDOWS = r"""
-let n = 0;
-for (const win of Services.wm.getEnumerator("mail:messageWindow")) { win.close(); n += 1; }
-return n;
 """
 
 # Chrome-context script: shows the message with this Message-ID in the
@@ -652,19 +652,10 @@ def test_feed(root, xpi):
 # arguments[1], the way the reader's click arrives: a click() from chrome is a
 # trusted event. In the compact banner the "Actions" menu is opened first.
 # Returns what was pressed, or the actions that were there.
-CLICK_BANNER_ACTION = r"""
+CLICK_BANNER_ACTION = js.DOCS + r"""
 const [action, scheme] = arguments;
-const docs = [];
-const visit = (doc) => {
-  if (!doc || docs.includes(doc)) return;
-  docs.push(doc);
-  for (const b of doc.querySelectorAll("browser")) {
-    try { visit(b.contentDocument); } catch (e) {}
-  }
-};
-for (const win of Services.wm.getEnumerator(null)) visit(win.document);
 const seen = [];
-for (const doc of docs) {
+for (const doc of allDocs()) {
   if (!doc.location || !doc.body) continue;
   for (const host of doc.body.children) {
     const root = host.openOrClosedShadowRoot;
@@ -747,19 +738,8 @@ def test_banner_actions(root, xpi):
         harness.take_screenshot(run, "banner-report-compose.png", "msgcompose")
         time.sleep(1.0)
         check(not sink.messages, "the compose window waits for the reader: nothing sent on its own")
-        check(m.script(COMPOSE_SEND), "pressed Send in the compose window")
-        deadline = time.monotonic() + harness.TIMEOUT
-        while not sink.messages and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if check(len(sink.messages) == 1, "Thunderbird delivered the report to the SMTP sink on 127.0.0.1"):
-            _, rcpts, data = sink.messages[0]
-            check(rcpts == ["<info@antiphishing.jp>"], f"sent to the desk only ({rcpts})")
-            with open(message, "rb") as f:
-                original = f.read()
-            attached = rfc822_attachment(data)
-            check(attached == original, f"the attachment is byte-identical to the source "
-                  f"({len(attached or b'')} vs {len(original)} bytes)")
-        run.chrome(CLOSE_MESSAGE_WINDOWS)
+        send_and_check(run, sink, message, root)
+        run.chrome(js.CLOSE_MESSAGE_WINDOWS)
 
         # -- I know this sender, from the banner
         banner = banner_for(run, "first@tanuki-lab.jp", 0)
