@@ -144,10 +144,15 @@
     box.appendChild(head);
     const actions = model.actions && model.actions.length && onAction ? actionRow(doc, model.actions, onAction) : null;
     if (actions && model.compact) {
-      /* One line: the actions wait behind a small menu button. */
-      actions.hidden = true;
+      /* One line: the actions wait behind a small menu button. The row's
+       * inline display would beat the hidden attribute: set both. */
+      const fold = (folded) => {
+        actions.hidden = folded;
+        actions.style.display = folded ? "none" : "flex";
+      };
+      fold(true);
       const menu = button(doc, model.actionsLabel || "…", () => {
-        actions.hidden = !actions.hidden;
+        fold(!actions.hidden);
         menu.setAttribute("aria-expanded", String(!actions.hidden));
       });
       menu.dataset.part = "actions-menu";

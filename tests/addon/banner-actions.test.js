@@ -144,9 +144,11 @@ test("the view: buttons per verdict, a menu in the compact banner, and clicks no
   const row = small.querySelector('[data-part="actions"]');
   const menu = small.querySelector('[data-part="actions-menu"]');
   assert.equal(row.hidden, true, "folded in the one-line banner");
+  assert.equal(row.style.display, "none", "and not drawn (its inline display would beat the hidden attribute)");
   assert.equal(menu.textContent, "Actions");
   menu.click();
   assert.equal(row.hidden, false, "and reachable from its menu button");
+  assert.equal(row.style.display, "flex");
   assert.deepEqual(Array.from(row.querySelectorAll("[data-action]"), (b) => b.dataset.action),
     ["report", "trust-address", "trust-organisation"]);
   const trusted = M.buildBannerModel({ kind: "result", stage: "offline",

@@ -44,7 +44,9 @@ DMARC, and their next message's banner says the sender is trusted. "This is
 phishing" in that (passed) message's banner keeps the reader's note, and the
 banner says so, also when the message is shown again. Screenshots:
 banner-report-button.png, banner-report-compose.png, banner-trust-saved.png,
-banner-trust-held.png, banner-marked-phish.png.
+banner-trust-held.png, banner-marked-phish.png. With the one-line banner
+chosen in the options, the buttons are behind its Actions menu and still work
+(banner-compact-menu.png).
 
 Environment as for test_thunderbird.py; MEKIKI_E2E_SCAN_COUNT sets the folder
 size (default 2000); MEKIKI_E2E_ONLY=<part of a test's name> runs only the
@@ -653,7 +655,7 @@ def test_feed(root, xpi):
 # trusted event. In the compact banner the "Actions" menu is opened first.
 # Returns what was pressed, or the actions that were there.
 CLICK_BANNER_ACTION = js.DOCS + r"""
-const [action, scheme] = arguments;
+const [action, scheme, menuOnly] = arguments;
 const seen = [];
 for (const doc of allDocs()) {
   if (!doc.location || !doc.body) continue;
@@ -667,6 +669,7 @@ for (const doc of allDocs()) {
     if (!btn || btn.disabled) continue;
     const row = btn.closest('[data-part="actions"]');
     if (row && row.hidden) root.querySelector('[data-part="actions-menu"]').click();
+    if (menuOnly) return { pressed: "menu", menu: !!root.querySelector('[data-part="actions-menu"]'), open: !row.hidden };
     btn.scrollIntoView();
     btn.click();
     return { pressed: action, label: btn.textContent, url: doc.location.href.slice(0, 80) };
@@ -772,6 +775,24 @@ def test_banner_actions(root, xpi):
         mark = len(run.events)
         again = banner_for(run, "second@tanuki-lab.jp", mark, lambda e: "記録済み" in e.get("text", ""), "with the mark")
         check(again is not None, "shown again later, the message still carries the reader's mark")
+
+        # -- the one-line banner: the buttons wait behind its Actions menu
+        open_options(run)
+        in_page(run, "/options/options.html",
+                "const f = content.document.getElementById('mk-options'); f.bannerStyle.value = 'compact';"
+                "f.dispatchEvent(new content.Event('change'));")
+        time.sleep(1.0)
+        mark = len(run.events)
+        small = banner_for(run, "first@tanuki-lab.jp", mark, lambda e: "操作" in e.get("text", ""), "compact")
+        check(small is not None and 0 < small.get("height", 0) < 60,
+              f"the compact banner is one line with an Actions menu ({small and (small.get('height'), small.get('text'))})")
+        menu = run.connect().script(CLICK_BANNER_ACTION, ["missed", "mailbox:", True])
+        check(bool(menu) and menu.get("menu") and menu.get("open"), f"its Actions menu opens on the buttons ({menu})")
+        time.sleep(0.5)
+        harness.take_screenshot(run, "banner-compact-menu.png", "mail:3pane")
+        done = press_banner(run, "missed", "mailbox:")
+        check(done is not None and done.get("status") == "marked" and done["record"]["messageId"] == "first@tanuki-lab.jp",
+              f"a button in the compact banner's menu works ({done})")
     finally:
         run.stop()
         sink.stop()
