@@ -20,6 +20,13 @@
  * the SHA-256 of the bytes analysed (the report page checks it), bounded to
  * the most recent ones.
  *
+ * The banner's action buttons ask for "banner-action"; it runs (through
+ * modules/reader-actions.js, as the report tab's buttons do) only when the
+ * request comes from the banner script of the tab that shows that message
+ * now, names the SHA-256 of the bytes whose verdict the banner shows, and
+ * asks for an action that verdict's banner offers; a report re-reads the
+ * message and attaches it only if its bytes still have that hash.
+ *
  * Settings come from storage (managed under local) and apply at once.
  */
 "use strict";
@@ -138,14 +145,31 @@ function levelOf(state, model) {
   return "none";
 }
 
+/* What the banner knows beyond the host's report: whether the reader noted
+ * this message as phishing Mekiki missed. */
+function modelExtras(entry) {
+  const report = entry && entry.report;
+  const id = (report && report.message && report.message.message_id) || (entry && entry.headerMessageId);
+  return { marked: globalThis.MekikiTrustStore.isMarkedMissed(id) };
+}
+
+/* The banner model of a tab; its actions only once the hash of what was
+ * analysed is known, since a banner's request must name it. */
+function tabModel(t) {
+  const entry = t.unreadable === null ? entries.get(t.messageId) : null;
+  const model = MK.BannerModel.buildBannerModel(tabState(t), settings, translate, modelExtras(entry));
+  if (model && !(entry && entry.hash)) model.actions = [];
+  return { model, hash: entry ? entry.hash : null };
+}
+
 function bannerPayload(tabId) {
   const t = tabs.get(tabId);
   if (!t) return null;
   sequence += 1;
   const state = tabState(t);
-  const model = MK.BannerModel.buildBannerModel(state, settings, translate);
+  const { model, hash } = tabModel(t);
   return { type: "mekiki-banner", seq: sequence, messageId: t.messageId,
-    stage: state ? state.stage || state.kind : null, model };
+    stage: state ? state.stage || state.kind : null, model, hash };
 }
 
 const tabLooks = new Map();   /* tabId -> the look last applied */
@@ -175,7 +199,7 @@ const tabPushes = new Map();  /* tabId -> what its banner script was last sent *
  * the last one is not sent again. */
 function updateTab(tabId) {
   const payload = bannerPayload(tabId);
-  const key = payload ? JSON.stringify([payload.messageId, payload.model]) : "";
+  const key = payload ? JSON.stringify([payload.messageId, payload.hash, payload.model]) : "";
   if (payload && tabPushes.get(tabId) !== key) {
     tabPushes.set(tabId, key);
     /* The banner script may not be loaded yet; it asks on load. */
@@ -201,6 +225,7 @@ function showMessage(tabId, header) {
   if (before && !same) dropIfUnwanted(before.messageId);
   if (!same) tabLooks.delete(tabId);   /* a new message: apply the look afresh */
   const entry = getEntry(header.id, fingerprint(header));
+  entry.headerMessageId = header.headerMessageId;
   if (!same) {
     entry.displayedAt = Date.now();
     log("displayed", { messageId: header.id, tabId });
@@ -272,7 +297,11 @@ function runAnalysis(messageId) {
       const raw = await MK.RawReader.readRaw(messageId);
       log("timing", { messageId, bytes: raw.size, read_ms: raw.readMs, encode_ms: raw.encodeMs });
       if (entry.requestId !== id) return;   /* cancelled while reading */
-      raw.hash.then((hash) => { entry.hash = hash; }, () => {});
+      raw.hash.then((hash) => {
+        entry.hash = hash;
+        /* A verdict drawn before the hash was known gets its actions now. */
+        if (entry.state && entry.state.kind === "result") updateMessage(messageId);
+      }, () => {});
       await MK.Protocol.analyze(connection, raw.b64, language, online, (stage, report) => {
         entry.report = report;
         entry.stage = stage;
@@ -383,6 +412,82 @@ async function updateHostData() {
     databases: (host.ok && host.databases) || reply.databases };
 }
 
+/* ---- the banner's actions ---- */
+
+/* Why a banner's request must be refused, or null when it may run: it
+ * comes from this add-on's script in a tab that shows that message now (as
+ * Thunderbird says afresh), for the bytes whose verdict that banner shows
+ * (same hash), and asks for an action that banner offers. */
+async function refusalOf(msg, sender) {
+  if (!sender || (typeof browser.runtime.id === "string" && sender.id !== browser.runtime.id)) return "sender";
+  const tabId = sender.tab ? sender.tab.id : undefined;
+  const t = tabs.get(tabId);
+  if (!t || t.unreadable !== null) return "no-message";
+  const messageId = Number(msg.messageId);
+  if (!Number.isInteger(messageId) || t.messageId !== messageId) return "not-displayed";
+  const entry = entries.get(messageId);
+  if (!entry || !entry.report || !entry.state || entry.state.kind !== "result") return "no-verdict";
+  if (typeof msg.hash !== "string" || !entry.hash || msg.hash !== entry.hash) return "stale";
+  const { model } = tabModel(t);
+  if (!model || !model.actions.some((a) => a.id === msg.action)) return "not-offered";
+  const seen = await askDisplayed(tabId);
+  if (!seen.header || seen.header.id !== messageId || fingerprint(seen.header) !== entry.fingerprint) return "not-displayed";
+  return null;
+}
+
+const actionsRunning = new Set();   /* "messageId action": one at a time */
+
+async function runBannerAction(action, entry) {
+  const RA = globalThis.MekikiReaderActions;
+  const messageId = entry.messageId;
+  if (action === "report") {
+    /* The bytes attached are the bytes judged, or nothing is. */
+    const raw = await MK.RawReader.readRaw(messageId);
+    if (await raw.hash !== entry.hash) return { refused: "changed" };
+    const bytes = Uint8Array.from(atob(raw.b64), (c) => c.charCodeAt(0));
+    const result = await RA.reportPhishing(browser, { raw: bytes, report: entry.report, language, translate });
+    if (result.status === "opened") {
+      log("report-compose-opened", { messageId, desk: result.desk.id, to: result.desk.address, bytes: result.bytes,
+        tabId: result.tabId, from: "banner" });
+    }
+    return result;
+  }
+  if (action === "trust-address" || action === "trust-organisation") {
+    return RA.trustSender(browser, entry.report, action === "trust-address" ? "address" : "organisation");
+  }
+  return RA.markMissed(browser, messageId, entry.report);
+}
+
+async function bannerAction(msg, sender) {
+  const tabId = sender && sender.tab ? sender.tab.id : undefined;
+  const refused = await refusalOf(msg, sender);
+  const fields = { tabId, messageId: msg.messageId, action: String(msg.action).slice(0, 40) };
+  if (refused) {
+    log("banner-action", Object.assign(fields, { status: "refused", reason: refused }));
+    return { ok: false, refused, text: translate("bannerActionRefused") };
+  }
+  const entry = entries.get(Number(msg.messageId));
+  const key = entry.messageId + " " + msg.action;
+  if (actionsRunning.has(key)) return { ok: false, refused: "running", text: "" };
+  actionsRunning.add(key);
+  const kind = msg.action === "report" ? "report" : msg.action === "missed" ? "missed" : "trust";
+  try {
+    const result = await runBannerAction(msg.action, entry);
+    if (result.refused) {
+      log("banner-action", Object.assign(fields, { status: "refused", reason: result.refused }));
+      return { ok: false, refused: result.refused, text: translate("bannerActionRefused") };
+    }
+    log("banner-action", Object.assign(fields, { status: result.status, entry: result.entry, record: result.record,
+      to: result.desk && result.desk.address, bytes: result.bytes }));
+    return { ok: true, status: result.status, text: globalThis.MekikiReaderActions.statusText(kind, result, translate) };
+  } catch (err) {
+    log("banner-action", Object.assign(fields, { status: "failed", message: String(err.message || err) }));
+    return { ok: false, text: globalThis.MekikiReaderActions.statusText(kind, null, translate, err) };
+  } finally {
+    actionsRunning.delete(key);
+  }
+}
+
 /* ---- message router ---- */
 
 async function handleMessage(msg, sender) {
@@ -404,6 +509,8 @@ async function handleMessage(msg, sender) {
         text: String(msg.text || "").slice(0, 2000), height: msg.height, ms });
       return null;
     }
+    case "banner-action":
+      return bannerAction(msg || {}, sender);
     case "open-report":
       return tabId === undefined ? null : openReportForTab(tabId);
     case "get-report":

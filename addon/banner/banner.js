@@ -8,6 +8,11 @@
  * older one arriving late is dropped, so "checking…" never overwrites a
  * result. Once a banner is on screen it reports back what it shows, which
  * feeds the timing log and tests.
+ *
+ * An action button asks the background to act ("banner-action"), naming
+ * the message and the SHA-256 of the bytes whose verdict the banner shows;
+ * the background acts only if that is still the message on screen in this
+ * tab with that verdict, and answers with a line to show under the buttons.
  */
 (function () {
   "use strict";
@@ -46,10 +51,14 @@
     if (!payload || payload.type !== "mekiki-banner" || payload.seq <= lastSeq) return;
     if (myMessage === undefined || payload.messageId !== myMessage) return;
     lastSeq = payload.seq;
+    const act = (action) => browser.runtime.sendMessage({ type: "banner-action", action,
+      messageId: payload.messageId, hash: payload.hash }).then((answer) => {
+      MekikiBannerView.showActionStatus(document, answer && answer.text);
+    });
     const draw = () => {
       const box = MekikiBannerView.renderBanner(document, payload.model, () => {
         browser.runtime.sendMessage({ type: "open-report" }).catch(() => {});
-      });
+      }, act);
       announce(payload, box);
     };
     if (document.body) draw();

@@ -14,6 +14,15 @@
  * on the user's trusted list softens "suspicious" to that note but never hides
  * "phishing": a forged From address is exactly what phishing looks like.
  * Finding texts quote the message, so they pass through text-safety.js.
+ *
+ * A result also lists the actions its banner offers (model.actions), the
+ * same as the report tab's and run by the same code (reader-actions.js):
+ * "Report this phishing" on phishing and suspicious verdicts; "I know this
+ * sender" / "...their organisation" on suspicious and safe ones whose
+ * sender the host neither already trusts nor found imitating a trusted one;
+ * "This is phishing" on a message shown as safe that the reader has not
+ * noted yet (`extras.marked`). The background accepts a banner's request
+ * only for an action this model offers for the message on screen.
  */
 (function (root) {
   "use strict";
@@ -41,7 +50,27 @@
 
   function blank(level, title) {
     return { level, title, summary: "", findings: [], help: [], pending: false, pendingText: "",
-      onlineLine: "", detailsLabel: "", compact: false };
+      onlineLine: "", detailsLabel: "", compact: false, actions: [], actionsLabel: "", markedLine: "" };
+  }
+
+  const ACTIONS = {
+    report: ["reportPhishButton", "reportPhishButtonTitle"],
+    "trust-address": ["trustSenderButton", null],
+    "trust-organisation": ["trustOrgButton", "trustOrgButtonTitle"],
+    missed: ["missedButton", "missedButtonTitle"],
+  };
+
+  /* The ids of the actions a result banner offers (see the top comment). */
+  function actionIds(verdict, report, trusted, marked) {
+    const ids = [];
+    if (verdict === "phishing" || verdict === "suspicious") ids.push("report");
+    const from = report.message && report.message.from;
+    const trustStatus = report.sender_trust && report.sender_trust.status;
+    if (verdict !== "phishing" && !trusted && trustStatus !== "imitated" && from && (from.registrable_domain || from.domain)) {
+      ids.push("trust-address", "trust-organisation");
+    }
+    if (verdict === "safe" && !marked) ids.push("missed");
+    return ids;
   }
 
   function errorModel(state, t) {
@@ -70,7 +99,7 @@
     return model;
   }
 
-  function resultModel(state, settings, t) {
+  function resultModel(state, settings, t, extras) {
     const report = state.report || {};
     let verdict = ["safe", "suspicious", "phishing"].includes(report.verdict) ? report.verdict : "suspicious";
     const trusted = lib("MekikiSettings", "./settings.js").isTrustedSender(report, settings.trustedDomains || []) ||
@@ -93,10 +122,17 @@
      * full banner, since that is the one message that must stop the reader. */
     model.compact = settings.bannerStyle === "compact" && verdict !== "phishing";
     model.expandLabel = t("bannerExpand");
+    const marked = !!(extras && extras.marked);
+    model.actions = actionIds(verdict, report, trusted, marked).map((id) => ({
+      id, label: t(ACTIONS[id][0]), title: ACTIONS[id][1] ? t(ACTIONS[id][1]) : "" }));
+    model.actionsLabel = t("bannerActions");
+    model.actionsTitle = t("bannerActionsTitle");
+    model.markedLine = marked ? t("bannerMarkedPhish") : "";
     return model;
   }
 
-  function buildBannerModel(state, settings, t) {
+  /* extras: {marked} - whether the reader noted this message as phishing. */
+  function buildBannerModel(state, settings, t, extras) {
     if (!state) return null;
     if (state.kind === "progress") {
       const model = blank("progress", t("bannerAnalyzing"));
@@ -105,11 +141,11 @@
     }
     if (state.kind === "error") return errorModel(state, t);
     if (state.kind === "unreadable") return unreadableModel(state, t);
-    if (state.kind === "result") return resultModel(state, settings, t);
+    if (state.kind === "result") return resultModel(state, settings, t, extras);
     return null;
   }
 
-  const api = { buildBannerModel, topFindings, ERROR_CODES };
+  const api = { buildBannerModel, topFindings, ERROR_CODES, ACTION_IDS: Object.keys(ACTIONS) };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.MekikiBannerModel = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

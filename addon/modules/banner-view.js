@@ -15,6 +15,13 @@
  * sit in <bdi> so a direction override cannot reorder Mekiki's own words.
  * The banner is replaced in place when a later stage arrives, so the reader
  * sees progress turn into a result without the message jumping twice.
+ *
+ * The model's actions ("Report this phishing", "I know this sender", "This
+ * is phishing") become buttons in a row of their own; in the compact
+ * one-line banner they fold into an "Actions" button that opens the row.
+ * They call back only for a click the reader made (event.isTrusted): an
+ * event a script makes up never acts. What the action did is shown in a
+ * status line under them (showActionStatus).
  */
 (function (root) {
   "use strict";
@@ -45,6 +52,8 @@
     findingTitle: "font-weight: 600; display: block;",
     findingDetail: "display: block; opacity: 0.9;",
     line: "margin: 6px 0 0 0;",
+    actions: "display: flex; flex-wrap: wrap; gap: 6px 8px; margin: 8px 0 0 0;",
+    actionStatus: "margin: 6px 0 0 0; font-weight: 600;",
     pending: "margin: 6px 0 0 0; font-style: italic;",
   };
 
@@ -84,7 +93,29 @@
     return b;
   }
 
-  function buildBanner(doc, model, onDetails) {
+  /* A row of action buttons; onAction(id) runs for a trusted click only and
+   * the button stays disabled until the promise it returns settles. */
+  function actionRow(doc, actions, onAction) {
+    const row = el(doc, "div", STYLES.actions);
+    row.dataset.part = "actions";
+    for (const a of actions) {
+      const b = el(doc, "button", STYLES.button, a.label);
+      b.type = "button";
+      b.dataset.action = a.id;
+      if (a.title) b.title = a.title;
+      b.addEventListener("click", (ev) => {
+        ev.preventDefault();
+        ev.stopPropagation();
+        if (!ev.isTrusted || b.disabled) return;
+        b.disabled = true;
+        Promise.resolve().then(() => onAction(a.id)).catch(() => {}).finally(() => { b.disabled = false; });
+      });
+      row.appendChild(b);
+    }
+    return row;
+  }
+
+  function buildBanner(doc, model, onDetails, onAction) {
     const box = el(doc, "div", BOX + (LEVELS[model.level] || LEVELS.error));
     box.setAttribute("role", model.level === "phishing" || model.level === "error" ? "alert" : "status");
     box.dataset.level = model.level;
@@ -111,6 +142,36 @@
       head.appendChild(details);
     }
     box.appendChild(head);
+    const actions = model.actions && model.actions.length && onAction ? actionRow(doc, model.actions, onAction) : null;
+    if (actions && model.compact) {
+      /* One line: the actions wait behind a small menu button. The row's
+       * inline display would beat the hidden attribute: set both. */
+      const fold = (folded) => {
+        actions.hidden = folded;
+        actions.style.display = folded ? "none" : "flex";
+      };
+      fold(true);
+      const menu = button(doc, model.actionsLabel || "…", () => {
+        fold(!actions.hidden);
+        menu.setAttribute("aria-expanded", String(!actions.hidden));
+      });
+      menu.dataset.part = "actions-menu";
+      if (model.actionsTitle) menu.title = model.actionsTitle;
+      menu.setAttribute("aria-expanded", "false");
+      menu.setAttribute("aria-haspopup", "true");
+      head.appendChild(menu);
+    }
+    if (actions) box.appendChild(actions);
+    if (model.markedLine) {
+      const marked = el(doc, "p", STYLES.line, model.markedLine);
+      marked.dataset.part = "marked";
+      box.appendChild(marked);
+    }
+    const status = el(doc, "p", STYLES.actionStatus);
+    status.dataset.part = "action-status";
+    status.setAttribute("role", "status");
+    status.hidden = true;
+    box.appendChild(status);
     appendFindings(doc, body, model.findings || []);
     for (const line of model.help || []) body.appendChild(el(doc, "p", STYLES.line, line));
     if (model.onlineLine) {
@@ -123,7 +184,7 @@
       pending.dataset.part = "pending";
       body.appendChild(pending);
     }
-    if (body.firstChild) box.appendChild(body);
+    if (body.firstChild) box.insertBefore(body, head.nextSibling);
     return box;
   }
 
@@ -156,7 +217,7 @@
 
   /* Puts the banner first in the body, replacing an earlier one; a null
    * model removes it. Returns the banner's box (inside the shadow root) or null. */
-  function renderBanner(doc, model, onDetails) {
+  function renderBanner(doc, model, onDetails, onAction) {
     let state = banners.get(doc);
     if (!model) {
       if (state) {
@@ -169,7 +230,7 @@
       state = newHost(doc);
       banners.set(doc, state);
     }
-    const box = buildBanner(doc, model, onDetails);
+    const box = buildBanner(doc, model, onDetails, onAction);
     if (state.box) state.box.replaceWith(box);
     else state.shadow.appendChild(box);
     state.box = box;
@@ -183,7 +244,18 @@
     return state && state.box ? { host: state.host, box: state.box } : null;
   }
 
-  const api = { renderBanner, buildBanner, currentBanner };
+  /* Says under the action buttons what the last action did. */
+  function showActionStatus(doc, text) {
+    const state = banners.get(doc);
+    const status = state && state.box && state.box.querySelector('[data-part="action-status"]');
+    if (!status) return null;
+    status.replaceChildren();
+    if (text) status.appendChild(el(doc, "span", "", text));
+    status.hidden = !text;
+    return status;
+  }
+
+  const api = { renderBanner, buildBanner, currentBanner, showActionStatus };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.MekikiBannerView = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

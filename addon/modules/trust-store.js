@@ -90,17 +90,32 @@
     return JSON.stringify({ trustedSenders: trusted || [], missedPhish: missed || [] }, null, 2) + "\n";
   }
 
+  function missedIds(list) {
+    return new Set((Array.isArray(list) ? list : []).map((r) => r && r.messageId).filter(Boolean));
+  }
+
   /* ---- the live copy (browser only) ---- */
   let cached = [];
+  let cachedMissed = new Set();
   if (typeof browser !== "undefined" && browser.storage && browser.storage.local) {
-    browser.storage.local.get("trustedSenders").then((r) => { cached = requestList(r.trustedSenders); }, () => {});
+    browser.storage.local.get(["trustedSenders", "missedPhish"]).then((r) => {
+      cached = requestList(r.trustedSenders);
+      cachedMissed = missedIds(r.missedPhish);
+    }, () => {});
     browser.storage.onChanged.addListener((changes, area) => {
-      if (area === "local" && changes.trustedSenders) cached = requestList(changes.trustedSenders.newValue);
+      if (area !== "local") return;
+      if (changes.trustedSenders) cached = requestList(changes.trustedSenders.newValue);
+      if (changes.missedPhish) cachedMissed = missedIds(changes.missedPhish.newValue);
     });
   }
 
   function current() {
     return cached;
+  }
+
+  /* Whether the reader noted the message with this Message-ID as phishing. */
+  function isMarkedMissed(messageIdHeader) {
+    return !!messageIdHeader && cachedMissed.has(String(messageIdHeader));
   }
 
   /* The analyze request's addition: nothing while the reader trusts nobody. */
@@ -109,7 +124,7 @@
     return sent.length ? { trusted_senders: sent } : null;
   }
 
-  const api = { MAX_TRUSTED, MAX_MISSED, entryFromReport, addTrusted, removeTrusted, requestList, missedFromReport, addMissed, exportLists, current, requestFields };
+  const api = { MAX_TRUSTED, MAX_MISSED, entryFromReport, addTrusted, removeTrusted, requestList, missedFromReport, addMissed, exportLists, current, isMarkedMissed, requestFields };
   if (typeof module !== "undefined" && module.exports) module.exports = api;
   else root.MekikiTrustStore = api;
 })(typeof globalThis !== "undefined" ? globalThis : this);

@@ -1,15 +1,16 @@
 /* report-actions.js - the report tab's action buttons, beside the export ones.
  *
  * "Report this phishing" opens Thunderbird's compose window addressed to the
- * desk the options chose (modules/report-phish.js), with the original message
- * attached byte for byte and Mekiki's report. Nothing is sent from here: the
- * reader sends the draft, edits it, or closes it.
+ * desk the options chose, with the original message attached byte for byte
+ * and Mekiki's report. Nothing is sent from here: the reader sends the
+ * draft, edits it, or closes it.
  *
  * "I know this sender" / "...their organisation" remember the sender with
- * the authentication the host saw (modules/trust-store.js); "This is
- * phishing", offered when Mekiki let the message pass, keeps a record of the
- * miss. Both stay in storage.local. A line under the toolbar says whether
- * the reader's trust in this sender held (the host's sender_trust).
+ * the authentication the host saw; "This is phishing", offered when Mekiki
+ * let the message pass, keeps a record of the miss. Both stay in
+ * storage.local. The banner offers the same actions; both run them through
+ * modules/reader-actions.js. A line under the toolbar says whether the
+ * reader's trust in this sender held (the host's sender_trust).
  *
  * Kept out of report.js: it asks the background for the report itself and
  * only adds its own buttons to the toolbar.
@@ -19,11 +20,10 @@
 
   const POLL_MS = 500;
   const POLL_LIMIT_MS = 90000;
-  const RP = MekikiReportPhish;
+  const RA = MekikiReaderActions;
   const messageId = Number(new URLSearchParams(location.search).get("message"));
   const toolbar = document.querySelector(".mk-toolbar");
   const status = document.getElementById("mk-status");
-  const TS = MekikiTrustStore;
 
   function addButton(id) {
     const b = document.createElement("button");
@@ -51,54 +51,40 @@
     }
   }
 
-  async function loadDesks() {
+  /* Each button runs the shared action (modules/reader-actions.js) and says
+   * what happened under the toolbar. */
+  async function run(b, action, work, logged) {
+    b.disabled = true;
     try {
-      return await (await fetch(browser.runtime.getURL("data/report-desks.json"))).json();
+      const result = await work();
+      status.textContent = RA.statusText(action, result, translate);
+      logged(result);
     } catch (err) {
-      return { desks: [] };   /* an unpacked add-on without the packaged copy: IT or brand desks only */
+      status.textContent = RA.statusText(action, null, translate, err);
+      log(action === "report" ? "report-compose-failed" : action + "-failed", { messageId, message: String(err.message || err) });
+    } finally {
+      b.disabled = false;
     }
   }
 
-  async function reportPhishing() {
-    button.disabled = true;
-    try {
-      const { actions } = await browser.storage.local.get("actions");
-      const settings = RP.normalizeActions(actions);
-      const candidates = RP.candidateDesks(await loadDesks(), latest.language, latest.report, settings, translate);
-      const desk = RP.chooseDesk(candidates, settings);
-      if (!desk) {
-        status.textContent = translate("reportNoDesk");
-        return;
-      }
+  function reportPhishing() {
+    return run(button, "report", async () => {
       const file = await browser.messages.getRaw(messageId, { data_format: "File" });
       const raw = new Uint8Array(await file.arrayBuffer());
-      const tab = await browser.compose.beginNew(RP.composeDetails({ raw, report: latest.report, desk, translate }));
-      status.textContent = translate("reportComposeOpened", [desk.name, desk.address]);
-      log("report-compose-opened", { messageId, desk: desk.id, to: desk.address, bytes: raw.length, tabId: tab && tab.id });
-    } catch (err) {
-      status.textContent = translate("reportComposeFailed", [String(err.message || err)]);
-      log("report-compose-failed", { messageId, message: String(err.message || err) });
-    } finally {
-      button.disabled = false;
-    }
+      return RA.reportPhishing(browser, { raw, report: latest.report, language: latest.language, translate });
+    }, (r) => {
+      if (r.status === "opened") log("report-compose-opened", { messageId, desk: r.desk.id, to: r.desk.address, bytes: r.bytes, tabId: r.tabId });
+    });
   }
 
-  async function trust(scope) {
-    const entry = TS.entryFromReport(latest.report, scope);
-    if (!entry) return;
-    const stored = (await browser.storage.local.get("trustedSenders")).trustedSenders;
-    await browser.storage.local.set({ trustedSenders: TS.addTrusted(stored, entry) });
-    status.textContent = translate("trustSaved", [entry.address || entry.domain, translate("trustProof_" + entry.proof)]);
-    log("trust-saved", { messageId, entry });
+  function trust(b, scope) {
+    return run(b, "trust", () => RA.trustSender(browser, latest.report, scope),
+      (r) => { if (r.entry) log("trust-saved", { messageId, entry: r.entry }); });
   }
 
-  async function markMissed() {
-    const header = await browser.messages.get(messageId).catch(() => null);
-    const record = TS.missedFromReport(latest.report, header);
-    const stored = (await browser.storage.local.get("missedPhish")).missedPhish;
-    await browser.storage.local.set({ missedPhish: TS.addMissed(stored, record) });
-    status.textContent = translate("missedSaved");
-    log("phish-marked", { messageId, record });
+  function markMissed() {
+    return run(missed, "missed", () => RA.markMissed(browser, messageId, latest.report),
+      (r) => log("phish-marked", { messageId, record: r.record }));
   }
 
   /* The buttons that fit this report, and the trust line. */
@@ -143,8 +129,8 @@
   }
 
   button.addEventListener("click", () => reportPhishing());
-  trustSender.addEventListener("click", () => trust("address"));
-  trustOrg.addEventListener("click", () => trust("organisation"));
+  trustSender.addEventListener("click", () => trust(trustSender, "address"));
+  trustOrg.addEventListener("click", () => trust(trustOrg, "organisation"));
   missed.addEventListener("click", () => markMissed());
   poll(Date.now());
 })();

@@ -5,69 +5,9 @@
  * is told. The add-on's own scripts are loaded as the manifest lists them. */
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const fs = require("node:fs");
-const path = require("node:path");
 const vm = require("node:vm");
-const { ADDON } = require("./helpers.js");
 
-const RAW = "From: x@example.com\r\nSubject: hi\r\n\r\nbody\r\n";
-
-function fakeThunderbird() {
-  const listeners = {};
-  const on = (name) => ({ addListener: (f) => { listeners[name] = f; } });
-  const tb = {
-    listeners, posted: [], sent: [], actions: {}, created: [], updated: [], ports: [],
-    displayed: new Map(),   /* tabId -> messages, or "hang" */
-  };
-  const port = () => {
-    const p = { msg: null, disc: null, onMessage: { addListener: (f) => { p.msg = f; } },
-      onDisconnect: { addListener: (f) => { p.disc = f; } },
-      postMessage: (m) => tb.posted.push(m), disconnect: () => {} };
-    tb.ports.push(p);
-    return p;
-  };
-  const action = (field) => async (details) => {
-    tb.actions[details.tabId] = Object.assign({}, tb.actions[details.tabId], { [field]: details[field] });
-  };
-  tb.browser = {
-    storage: { managed: { get: async () => { throw new Error("none"); } }, local: { get: async () => ({}) }, onChanged: on("storage") },
-    i18n: { getUILanguage: () => "en" },
-    runtime: { getURL: (p) => p, getPlatformInfo: async () => ({ os: "linux" }), connectNative: port,
-      onMessage: on("message"), onStartup: on("startup") },
-    scripting: { messageDisplay: { getRegisteredScripts: async () => [], registerScripts: async () => {} },
-      executeScript: async () => [] },
-    menus: { create: () => {}, update: async () => {}, onClicked: on("menu") },
-    messageDisplay: {
-      onMessagesDisplayed: on("displayed"),
-      getDisplayedMessages: (tabId) => {
-        const m = tb.displayed.get(tabId);
-        return m === "hang" ? new Promise(() => {}) : Promise.resolve({ id: null, messages: m || [] });
-      },
-    },
-    messageDisplayAction: { setIcon: action("path"), setBadgeText: action("text"), setBadgeBackgroundColor: action("color"),
-      setTitle: action("title"), onClicked: on("click") },
-    tabs: { onRemoved: on("removed"), query: async () => [], sendMessage: async (tabId, m) => { tb.sent.push([tabId, m]); },
-      create: async (p) => { tb.created.push(p.url); return { id: 99 }; },
-      update: async (id, p) => { tb.updated.push([id, p.url]); return { id }; } },
-    messages: { getRaw: async () => RAW },
-  };
-  return tb;
-}
-
-async function loadBackground(tb) {
-  const manifest = JSON.parse(fs.readFileSync(path.join(ADDON, "manifest.json"), "utf8"));
-  const context = vm.createContext({
-    browser: tb.browser, console, setTimeout, clearTimeout, crypto: globalThis.crypto, TextEncoder, btoa,
-    fetch: async (p) => ({ json: async () => JSON.parse(fs.readFileSync(path.join(ADDON, p), "utf8")) }),
-  });
-  context.globalThis = context;
-  for (const file of manifest.background.scripts) {
-    vm.runInContext(fs.readFileSync(path.join(ADDON, file), "utf8"), context, { filename: file });
-  }
-  await vm.runInContext("ready", context);
-  tb.ports[0].msg({ type: "pong", version: "test" });
-  return context;
-}
+const { RAW, fakeThunderbird, loadBackground } = require("./fake-thunderbird.js");
 
 const header = (id) => ({ id, headerMessageId: "m" + id + "@example.com", size: RAW.length, date: "2025-01-26T00:00:00Z" });
 const settle = () => new Promise((r) => setTimeout(r, 20));

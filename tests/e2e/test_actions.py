@@ -35,8 +35,22 @@ picked in the options page's file field; the host imports it, the page shows
 its size and date, and the message opened afterwards has the finding
 link_on_blocklist. Screenshot: feed-options.png.
 
+The banner's buttons: the same three actions pressed in the banner above
+the message, by a click Thunderbird treats as the reader's. "Report this
+phishing" in the phishing message's banner opens the compose window to the
+default desk; Send delivers through the SMTP sink with the original attached
+byte for byte. "I know this sender" in the colleague's banner saves them with
+DMARC, and their next message's banner says the sender is trusted. "This is
+phishing" in that (passed) message's banner keeps the reader's note, and the
+banner says so, also when the message is shown again. Screenshots:
+banner-report-button.png, banner-report-compose.png, banner-trust-saved.png,
+banner-trust-held.png, banner-marked-phish.png. With the one-line banner
+chosen in the options, the buttons are behind its Actions menu and still work
+(banner-compact-menu.png).
+
 Environment as for test_thunderbird.py; MEKIKI_E2E_SCAN_COUNT sets the folder
-size (default 2000).
+size (default 2000); MEKIKI_E2E_ONLY=<part of a test's name> runs only the
+tests whose name contains it.
 """
 import collections
 import csv
@@ -52,6 +66,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chrome_scripts as js  # noqa: E402
 import tbharness as harness  # noqa: E402
 from tbharness import check  # noqa: E402
 from test_thunderbird import CLICK_ACTION, banner_event  # noqa: E402
@@ -306,6 +321,28 @@ def rfc822_attachment(data):
     return None
 
 
+def send_and_check(run, sink, message, root):
+    """Presses Send in the compose window, as the reader would; the sink must
+    receive one message to the desk with `message` attached byte for byte."""
+    check(run.connect().script(COMPOSE_SEND), "pressed Send in the compose window")
+    deadline = time.monotonic() + harness.TIMEOUT
+    while not sink.messages and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not check(len(sink.messages) == 1, "Thunderbird delivered one message to the SMTP sink on 127.0.0.1"):
+        print(run.tail())
+        return
+    _, rcpts, data = sink.messages[0]
+    check(rcpts == ["<info@antiphishing.jp>"], f"sent to the desk only ({rcpts})")
+    with open(message, "rb") as f:
+        original = f.read()
+    attached = rfc822_attachment(data)
+    check(attached == original, f"the attached message is byte-identical to the source "
+          f"({len(attached or b'')} vs {len(original)} bytes)")
+    if attached != original:
+        with open(os.path.join(root, "sent.eml"), "wb") as f:
+            f.write(data)
+
+
 def test_report_phishing(root, xpi):
     sink = SmtpSink().start()
     message = os.path.join(harness.MESSAGES, "phishing-ekinet.eml")
@@ -346,27 +383,25 @@ def test_report_phishing(root, xpi):
               "Mekiki's JSON report is attached")
         harness.take_screenshot(run, "report-compose.png", "msgcompose")
         check(not sink.messages, "nothing was sent before the reader pressed Send")
-        check(m.script(COMPOSE_SEND), "pressed Send in the compose window")
-        deadline = time.monotonic() + harness.TIMEOUT
-        while not sink.messages and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if not check(len(sink.messages) == 1, "Thunderbird delivered one message to the SMTP sink on 127.0.0.1"):
-            print(run.tail())
-            return
-        mail_from, rcpts, data = sink.messages[0]
-        check(rcpts == ["<info@antiphishing.jp>"], f"sent to the desk only ({rcpts})")
-        with open(message, "rb") as f:
-            original = f.read()
-        attached = rfc822_attachment(data)
-        check(attached == original, f"the attached message is byte-identical to the source "
-              f"({len(attached or b'')} vs {len(original)} bytes)")
-        if attached != original:
-            with open(os.path.join(root, "sent.eml"), "wb") as f:
-                f.write(data)
+        send_and_check(run, sink, message, root)
     finally:
         run.stop()
         sink.stop()
 
+
+# Chrome-context script: the text of Mekiki's banner in the displayed message
+# whose URL starts with arguments[0].
+BANNER_TEXT = r"""
+const [scheme] = arguments;
+const win = Services.wm.getMostRecentWindow("mail:3pane");
+const about3Pane = win.document.getElementById("tabmail").currentAbout3Pane;
+const doc = about3Pane.messageBrowser.contentWindow.getMessagePaneBrowser().contentDocument;
+if (!doc || !doc.location.href.startsWith(scheme) || !doc.body) return "";
+for (const host of doc.body.children) {
+  if (host.openOrClosedShadowRoot) return host.openOrClosedShadowRoot.textContent;
+}
+return "";
+"""
 
 # Chrome-context script: shows the message with this Message-ID in the
 # 3-pane tab (switching to it first).
@@ -614,6 +649,155 @@ def test_feed(root, xpi):
         run.stop()
 
 
+# Chrome-context script: presses one of the action buttons of Mekiki's banner
+# (in its closed shadow root) in the displayed message whose URL starts with
+# arguments[1], the way the reader's click arrives: a click() from chrome is a
+# trusted event. In the compact banner the "Actions" menu is opened first.
+# Returns what was pressed, or the actions that were there.
+CLICK_BANNER_ACTION = js.DOCS + r"""
+const [action, scheme, menuOnly] = arguments;
+const seen = [];
+for (const doc of allDocs()) {
+  if (!doc.location || !doc.body) continue;
+  for (const host of doc.body.children) {
+    const root = host.openOrClosedShadowRoot;
+    if (!root) continue;
+    seen.push(doc.location.href.slice(0, 60));
+    if (!doc.location.href.startsWith(scheme)) continue;
+    for (const b of root.querySelectorAll("[data-action]")) seen.push(b.dataset.action + (b.disabled ? " (disabled)" : ""));
+    const btn = root.querySelector('[data-action="' + action + '"]');
+    if (!btn || btn.disabled) continue;
+    const row = btn.closest('[data-part="actions"]');
+    if (row && row.hidden) root.querySelector('[data-part="actions-menu"]').click();
+    if (menuOnly) return { pressed: "menu", menu: !!root.querySelector('[data-part="actions-menu"]'), open: !row.hidden };
+    btn.scrollIntoView();
+    btn.click();
+    return { pressed: action, label: btn.textContent, url: doc.location.href.slice(0, 80) };
+  }
+}
+return { pressed: null, seen };
+"""
+
+
+def press_banner(run, action, scheme):
+    """Presses the banner's button once it is there; the background's answer (event)."""
+    mark = len(run.events)
+    pressed = None
+    deadline = time.monotonic() + harness.TIMEOUT
+    while time.monotonic() < deadline:
+        pressed = run.connect().script(CLICK_BANNER_ACTION, [action, scheme])
+        if pressed and pressed.get("pressed"):
+            break
+        time.sleep(0.3)
+    if not check(bool(pressed and pressed.get("pressed")), f"the banner offers '{action}' ({pressed})"):
+        return None
+    return run.wait_event(lambda e: e.get("event") == "banner-action" and e.get("action") == action
+                          and run.events.index(e) >= mark, f"banner action {action}")
+
+
+def banner_for(run, mid, after, pred=lambda e: True, what=""):
+    """The first result banner of the Inbox message `mid` shown after event index `after` satisfying pred."""
+    m = run.connect()
+    check(m.script(SELECT_MESSAGE, [mid]) >= 0, f"selected {mid}")
+    shown = run.wait_event(lambda e: e.get("event") == "displayed" and run.events.index(e) >= after, f"{mid} displayed")
+    if shown is None:
+        return None
+    return run.wait_event(lambda e: e.get("event") == "banner" and e.get("messageId") == shown["messageId"]
+                          and e.get("level") != "progress" and run.events.index(e) >= after and pred(e),
+                          f"banner for {mid} {what}")
+
+
+def test_banner_actions(root, xpi):
+    sink = SmtpSink().start()
+    message = os.path.join(harness.MESSAGES, "phishing-ekinet.eml")
+    run = harness.Run(root, xpi, open_files=[message], folders={"Inbox": trust_folder()},
+                      prefs=sending_prefs(sink.port))
+    try:
+        ev = banner_event(run, ("phishing", "suspicious", "safe", "error"))
+        if not check(ev is not None and ev["level"] == "phishing", "the phishing banner is shown"):
+            print(run.tail())
+            return
+        # -- Report this phishing, from the banner
+        harness.take_screenshot(run, "banner-report-button.png", "mail:messageWindow")
+        check(not sink.messages, "nothing is sent before the reader acts")
+        done = press_banner(run, "report", "mailbox://" + message)
+        if not check(done is not None and done.get("status") == "opened",
+                     f"the banner's 'Report this phishing' opened a compose window ({done})"):
+            print(run.tail())
+            return
+        check(done.get("to") == "info@antiphishing.jp", "addressed to the Council of Anti-Phishing Japan by default")
+        m = run.connect()
+        state = None
+        deadline = time.monotonic() + harness.TIMEOUT
+        while time.monotonic() < deadline:
+            state = m.script(COMPOSE_STATE)
+            if state and len(state["attachments"]) == 2:
+                break
+            time.sleep(0.3)
+        check(bool(state) and any("info@antiphishing.jp" in t for t in state["to"]), f"the compose window shows the desk ({state})")
+        check(bool(state) and any("message/rfc822" in a for a in state["attachments"])
+              and any(a.startswith("mekiki-report.json") for a in state["attachments"]),
+              "the original (message/rfc822) and Mekiki's report are attached")
+        harness.take_screenshot(run, "banner-report-compose.png", "msgcompose")
+        time.sleep(1.0)
+        check(not sink.messages, "the compose window waits for the reader: nothing sent on its own")
+        send_and_check(run, sink, message, root)
+        run.chrome(js.CLOSE_MESSAGE_WINDOWS)
+
+        # -- I know this sender, from the banner
+        banner = banner_for(run, "first@tanuki-lab.jp", 0)
+        check(banner is not None, "the colleague's message has a banner")
+        done = press_banner(run, "trust-address", "mailbox:")
+        check(done is not None and done.get("status") == "trusted" and done["entry"]["address"] == "ksato@tanuki-lab.jp"
+              and done["entry"]["proof"] == "dmarc", f"'I know this sender' in the banner saved the sender with DMARC ({done})")
+        time.sleep(0.5)
+        shot = m.script(BANNER_TEXT, ["mailbox:"])
+        check("ksato@tanuki-lab.jp" in (shot or ""), "the banner says who was saved")
+        harness.take_screenshot(run, "banner-trust-saved.png", "mail:3pane")
+        mark = len(run.events)
+        banner = banner_for(run, "second@tanuki-lab.jp", mark)
+        check(banner is not None and banner.get("level") == "safe" and "信頼済み" in banner.get("text", ""),
+              f"the sender's next message shows as trusted ({banner and (banner.get('level'), banner.get('text', '')[:120])})")
+        harness.take_screenshot(run, "banner-trust-held.png", "mail:3pane")
+
+        # -- This is phishing, on the message Mekiki passed
+        mark = len(run.events)
+        done = press_banner(run, "missed", "mailbox:")
+        check(done is not None and done.get("status") == "marked" and done["record"]["messageId"] == "second@tanuki-lab.jp",
+              f"'This is phishing' in the banner stored the reader's note ({done})")
+        shown = run.wait_event(lambda e: e.get("event") == "banner" and "記録済み" in e.get("text", "")
+                               and run.events.index(e) >= mark, "banner shows the mark")
+        check(shown is not None, "the banner now shows the reader's mark")
+        time.sleep(0.3)
+        harness.take_screenshot(run, "banner-marked-phish.png", "mail:3pane")
+        mark = len(run.events)
+        banner_for(run, "first@tanuki-lab.jp", mark)
+        mark = len(run.events)
+        again = banner_for(run, "second@tanuki-lab.jp", mark, lambda e: "記録済み" in e.get("text", ""), "with the mark")
+        check(again is not None, "shown again later, the message still carries the reader's mark")
+
+        # -- the one-line banner: the buttons wait behind its Actions menu
+        open_options(run)
+        in_page(run, "/options/options.html",
+                "const f = content.document.getElementById('mk-options'); f.bannerStyle.value = 'compact';"
+                "f.dispatchEvent(new content.Event('change'));")
+        time.sleep(1.0)
+        mark = len(run.events)
+        small = banner_for(run, "first@tanuki-lab.jp", mark, lambda e: "操作" in e.get("text", ""), "compact")
+        check(small is not None and 0 < small.get("height", 0) < 60,
+              f"the compact banner is one line with an Actions menu ({small and (small.get('height'), small.get('text'))})")
+        menu = run.connect().script(CLICK_BANNER_ACTION, ["missed", "mailbox:", True])
+        check(bool(menu) and menu.get("menu") and menu.get("open"), f"its Actions menu opens on the buttons ({menu})")
+        time.sleep(0.5)
+        harness.take_screenshot(run, "banner-compact-menu.png", "mail:3pane")
+        done = press_banner(run, "missed", "mailbox:")
+        check(done is not None and done.get("status") == "marked" and done["record"]["messageId"] == "first@tanuki-lab.jp",
+              f"a button in the compact banner's menu works ({done})")
+    finally:
+        run.stop()
+        sink.stop()
+
+
 def main():
     if not shutil.which("thunderbird") or not harness.HOST:
         print("FAIL: thunderbird or the host binary is missing")
@@ -624,13 +808,13 @@ def main():
         subprocess.run(["bash", os.path.join(harness.SRC, "scripts", "package-addon.sh"), xpi], check=True,
                        stdout=subprocess.DEVNULL)
         harness.setup_home(root)
+        only = os.environ.get("MEKIKI_E2E_ONLY")
         # This run's own feed database, so an import never reaches another test.
         os.environ["MEKIKI_FEED_DB"] = os.path.join(root, "feeds.sqlite")
-        test_feed(root, xpi)
-        test_report_phishing(root, xpi)
-        test_trust_sender(root, xpi)
-        test_sort(root, xpi)
-        test_folder_scan(root, xpi)
+        for test in (test_feed, test_report_phishing, test_trust_sender, test_banner_actions, test_sort, test_folder_scan):
+            if not only or only in test.__name__:
+                print(f"--- {test.__name__}", flush=True)
+                test(root, xpi)
     finally:
         if harness.failures or os.environ.get("MEKIKI_E2E_KEEP"):
             print(f"logs kept in {root}")
