@@ -245,7 +245,12 @@ static bool load_phrases(load_state *st, mk_catalog *cat)
               read_phrase_set(st, root, "admin_roles", &p->admin_roles, p->written) &&
               read_phrase_set(st, root, "spam_stamps", &p->spam_stamps, p->written) &&
               read_phrase_set(st, root, "reward", &p->reward, p->written) &&
-              read_phrase_set(st, root, "claim", &p->claim, p->written);
+              read_phrase_set(st, root, "claim", &p->claim, p->written) &&
+              read_phrase_set(st, root, "credential_everyday", &p->credential_everyday, p->written);
+    /* Everyday wording only lowers the weight of phrases credential matches. */
+    for (size_t i = 0; ok && i < p->credential_everyday.n; i++)
+        if (!mk_strlist_contains(&p->credential, p->credential_everyday.v[i]))
+            ok = fail(st, "credential_everyday phrase missing from credential", p->credential_everyday.v[i]);
     json_decref(root);
     return ok;
 }
@@ -433,6 +438,7 @@ void mk_catalog_free(mk_catalog *cat)
     json_decref(p->written);
     mk_strlist_free(&p->urgency);
     mk_strlist_free(&p->credential);
+    mk_strlist_free(&p->credential_everyday);
     mk_strlist_free(&p->generic_salutation);
     mk_strlist_free(&p->admin_roles);
     mk_strlist_free(&p->spam_stamps);

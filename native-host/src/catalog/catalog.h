@@ -30,6 +30,8 @@
 typedef struct mk_phrases {
     mk_strlist urgency;             /* deadlines, suspension, lock-out threats */
     mk_strlist credential;          /* log in, verify identity, update payment */
+    mk_strlist credential_everyday; /* the ones any account mail uses ("log in", "password",
+                                       "click here"): a subset of credential, one request together */
     mk_strlist generic_salutation;  /* "dear customer", "お客様" */
     mk_strlist admin_roles;         /* "webmail admin", "メール管理者" */
     mk_strlist spam_stamps;         /* subject tags added by filters: "[spam]", "[迷惑メール]" */
