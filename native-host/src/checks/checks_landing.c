@@ -8,7 +8,8 @@
  *                         "webscr") on a site that is neither the sender's,
  *                         nor the bounce or list agent's, nor any known
  *                         company's: genuine mail sends you to sign in at the
- *                         sender's own site.
+ *                         sender's own site. A sender writing under a brand
+ *                         its address cannot back has no site of its own.
  *   link_cms_path         a page served from inside a website's software
  *                         folders (wp-content, wp-includes, wp-admin) of an
  *                         unrelated site, where phishing kits are planted on
@@ -42,6 +43,15 @@ static bool is_web(const mk_url *u)
     return strcmp(u->scheme, "http") == 0 || strcmp(u->scheme, "https") == 0 || u->scheme[0] == '\0';
 }
 
+/* Does the sender write under a brand name its address cannot back? Then its
+ * own domain is the impostor's, and excuses nothing. */
+static bool sender_borrows_brand(const mk_facts *f)
+{
+    const mk_brand *b = f->claimed_brand;
+    return b && f->claim_source && strcmp(f->claim_source, "body") != 0 && f->from.addr &&
+           !mk_brand_speaks_for(b, f->from.addr->domain, f->from.regdom);
+}
+
 /* The sender's organisation, or an agent sending for it (bounce domain,
  * Sender, list), or a known company's own site (not a page its customers publish). */
 static bool site_is_accounted_for(const mk_facts *f, const mk_catalog *cat, const mk_url *u)
@@ -49,6 +59,8 @@ static bool site_is_accounted_for(const mk_facts *f, const mk_catalog *cat, cons
     const char *r = u->regdom;
     if (!*r)
         return false;
+    if (sender_borrows_brand(f))
+        return mk_catalog_brand_owning(cat, r) && !mk_catalog_is_customer_host(cat, u->host);
     if (mk_org_related(cat, r, f->from.regdom) || mk_org_related(cat, r, f->return_path.regdom) ||
         mk_org_related(cat, r, f->sender.regdom) || mk_org_related(cat, r, f->reply_to.regdom) ||
         mk_is_list_domain(f, r))

@@ -10,6 +10,10 @@
  * must be named repeatedly near the top before we believe the message speaks
  * for it (a newsletter that mentions Apple once does not claim to be Apple).
  *
+ * An address quoted in the subject ("お問い合わせ <someone@arrow.ocn.ne.jp>")
+ * names a mailbox, not the brand whose domain it is on: addresses are blanked
+ * before the subject is searched.
+ *
  * A sender name that opens with the sender's own domain name and names a
  * brand after it ("Lockergnome Apple Core" <subscriptions@lockergnome.com>,
  * "Acmenews PayPal digest") is the sender speaking about the brand: that
@@ -162,6 +166,29 @@ static brand_match match_name(const mk_catalog *cat, const char *text)
     return m;
 }
 
+static bool is_address_byte(char c, bool local_part)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           (local_part && (c == '_' || c == '+' || c == '%'));
+}
+
+/* The text with every e-mail address in it blanked out: an auto-reply's
+ * subject quoting "<someone@arrow.ocn.ne.jp>" names a mailbox, not OCN. */
+static char *without_addresses(const char *text)
+{
+    char *out = mk_xstrdup(text ? text : "");
+    for (char *at = strchr(out, '@'); at; at = strchr(at + 1, '@')) {
+        char *start = at, *end = at + 1;
+        while (start > out && is_address_byte(start[-1], true))
+            start--;
+        while (is_address_byte(*end, false))
+            end++;
+        if (start < at && end > at + 1)
+            memset(start, ' ', (size_t)(end - start));
+    }
+    return out;
+}
+
 /* Japanese commercial mail names its sender in brackets at the head of the
  * subject: 【三井住友カード】, ［えきねっと］, ＜重要＞【SAISON】. A brand inside such a
  * tag is the subject speaking as the brand, not mentioning it. */
@@ -311,7 +338,9 @@ void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
             return;
         }
     }
-    m = match_name(cat, f->subject_folded);
+    char *subject = without_addresses(f->subject_folded);
+    m = match_name(cat, subject);
+    free(subject);
     if (m.brand && m.brand != topic) {
         bool tagged = in_sender_tag(f->subject_folded, m.name);
         set_claim(f, m.brand, tagged ? "subject_tag" : "subject", f->msg->subject);
