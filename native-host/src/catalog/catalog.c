@@ -245,7 +245,12 @@ static bool load_phrases(load_state *st, mk_catalog *cat)
               read_phrase_set(st, root, "admin_roles", &p->admin_roles, p->written) &&
               read_phrase_set(st, root, "spam_stamps", &p->spam_stamps, p->written) &&
               read_phrase_set(st, root, "reward", &p->reward, p->written) &&
-              read_phrase_set(st, root, "claim", &p->claim, p->written);
+              read_phrase_set(st, root, "claim", &p->claim, p->written) &&
+              read_phrase_set(st, root, "credential_everyday", &p->credential_everyday, p->written);
+    /* Everyday wording only lowers the weight of phrases credential matches. */
+    for (size_t i = 0; ok && i < p->credential_everyday.n; i++)
+        if (!mk_strlist_contains(&p->credential, p->credential_everyday.v[i]))
+            ok = fail(st, "credential_everyday phrase missing from credential", p->credential_everyday.v[i]);
     json_decref(root);
     return ok;
 }
@@ -258,6 +263,39 @@ static bool load_shorteners(load_state *st, mk_catalog *cat)
     bool ok = read_strings(st, json_object_get(root, "shorteners"), LOWER, &cat->shorteners, "shorteners") &&
               read_strings(st, json_object_get(root, "tracking_hosts"), LOWER, &cat->tracking_hosts,
                            "tracking_hosts");
+    json_decref(root);
+    return ok;
+}
+
+/* Path words are matched against the lower-case words of a link's path, so
+ * each must be lower-case already; ports must be real TCP ports. */
+static bool load_landing(load_state *st, mk_catalog *cat)
+{
+    json_t *root = load_file(st, "landing.json");
+    if (!root)
+        return false;
+    bool ok = read_strings(st, json_object_get(root, "credential_path_words"), LOWER, &cat->credential_path_words,
+                           "credential_path_words") &&
+              read_strings(st, json_object_get(root, "cms_folders"), LOWER, &cat->cms_folders, "cms_folders") &&
+              read_strings(st, json_object_get(root, "page_extensions"), LOWER, &cat->page_extensions,
+                           "page_extensions");
+    json_t *ports = json_object_get(root, "standard_ports");
+    if (ok && (!json_is_array(ports) || json_array_size(ports) == 0))
+        ok = fail(st, "missing \"standard_ports\" array", NULL);
+    if (ok) {
+        cat->standard_ports = mk_xcalloc(json_array_size(ports), sizeof *cat->standard_ports);
+        size_t i;
+        json_t *p;
+        json_array_foreach(ports, i, p) {
+            if (!json_is_integer(p) || json_integer_value(p) < 1 || json_integer_value(p) > 65535) {
+                ok = fail(st, "standard_ports entries must be integers 1..65535", NULL);
+                break;
+            }
+            cat->standard_ports[cat->n_standard_ports++] = (int)json_integer_value(p);
+        }
+    }
+    if (ok && (cat->credential_path_words.n == 0 || cat->cms_folders.n == 0 || cat->page_extensions.n == 0))
+        ok = fail(st, "credential_path_words, cms_folders and page_extensions must not be empty", NULL);
     json_decref(root);
     return ok;
 }
@@ -361,7 +399,7 @@ mk_catalog *mk_catalog_load(const char *dir, char **error)
     mk_catalog *cat = mk_xcalloc(1, sizeof *cat);
     cat->dir = mk_xstrdup(dir);
     load_state st = {.dir = dir};
-    bool ok = load_brands(&st, cat) && load_phrases(&st, cat) && load_shorteners(&st, cat) &&
+    bool ok = load_brands(&st, cat) && load_phrases(&st, cat) && load_shorteners(&st, cat) && load_landing(&st, cat) &&
               load_rewriters(&st, cat) &&
               load_hosting(&st, cat) && load_findings(&st, cat) && load_labels(&st, cat);
     if (!ok) {
@@ -433,6 +471,7 @@ void mk_catalog_free(mk_catalog *cat)
     json_decref(p->written);
     mk_strlist_free(&p->urgency);
     mk_strlist_free(&p->credential);
+    mk_strlist_free(&p->credential_everyday);
     mk_strlist_free(&p->generic_salutation);
     mk_strlist_free(&p->admin_roles);
     mk_strlist_free(&p->spam_stamps);
@@ -440,6 +479,10 @@ void mk_catalog_free(mk_catalog *cat)
     mk_strlist_free(&p->claim);
     mk_strlist_free(&cat->shorteners);
     mk_strlist_free(&cat->tracking_hosts);
+    mk_strlist_free(&cat->credential_path_words);
+    mk_strlist_free(&cat->cms_folders);
+    mk_strlist_free(&cat->page_extensions);
+    free(cat->standard_ports);
     mk_rewriters_free(&cat->rewriters);
     mk_strlist_free(&cat->hosting_rdns);
     free(cat->hosting_asns);

@@ -4,6 +4,7 @@
  * directory and is loaded and validated once at start-up:
  *   brands.json     brands: names in every script, official domains, tokens, country, kind
  *   phrases.json    phrase lists per purpose and language (urgency, credentials, ...)
+ *   landing.json    what marks a link's landing page: sign-in words, site-software folders, ports
  *   shorteners.json URL shorteners / open redirectors, and click-tracking hosts
  *   rewriters.json  link rewriters and where each keeps the destination (rewriters.h)
  *   hosting.json    hosting / VPS networks (ASNs and rDNS suffixes)
@@ -30,6 +31,8 @@
 typedef struct mk_phrases {
     mk_strlist urgency;             /* deadlines, suspension, lock-out threats */
     mk_strlist credential;          /* log in, verify identity, update payment */
+    mk_strlist credential_everyday; /* the ones any account mail uses ("log in", "password",
+                                       "click here"): a subset of credential, one request together */
     mk_strlist generic_salutation;  /* "dear customer", "お客様" */
     mk_strlist admin_roles;         /* "webmail admin", "メール管理者" */
     mk_strlist spam_stamps;         /* subject tags added by filters: "[spam]", "[迷惑メール]" */
@@ -49,6 +52,11 @@ typedef struct mk_catalog {
     long *hosting_asns;             /* ASNs of hosting / VPS networks */
     size_t n_hosting_asns;
     mk_strlist hosting_rdns;        /* rDNS suffixes of hosting / VPS networks */
+    mk_strlist credential_path_words; /* landing.json: path words of sign-in pages ("login", "verify") */
+    mk_strlist cms_folders;         /* landing.json: site-software folders ("wp-content", "wp-includes") */
+    mk_strlist page_extensions;     /* landing.json: file types a browser shows as a page ("php", "html") */
+    int *standard_ports;            /* landing.json: ports a web link names without being unusual */
+    size_t n_standard_ports;
     json_t *findings;               /* object: id -> {severity, points, title{ja,en}, detail{ja,en}} */
     json_t *labels;                 /* object: key -> {ja, en} */
     /* Built on first use, not at load: read them through mk_catalog_lookalike_index()

@@ -13,6 +13,7 @@
 
 void mk_checks_header(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);   /* checks_header.c */
 void mk_checks_links(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);    /* checks_links.c */
+void mk_checks_landing(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);  /* checks_landing.c */
 void mk_checks_wording(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);  /* checks_wording.c */
 void mk_checks_online(const mk_facts *facts, const mk_catalog *cat, mk_findings *out);   /* checks_online.c; no-op when facts->online is NULL */
 void mk_checks_coverage(const mk_facts *facts, const mk_catalog *cat, mk_findings *out); /* checks_coverage.c */

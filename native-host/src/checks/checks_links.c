@@ -223,6 +223,14 @@ static bool claim_binds_links(const mk_facts *f, const mk_catalog *cat)
     return !subject || sender_is(f, cat, f->claimed_brand);
 }
 
+/* A discussion list's own links (its footer, its archive) are the list's, not
+ * the poster's. Only a list that takes posts (List-Post) counts: bulk senders,
+ * phishers among them, add List-Unsubscribe on their own domain. */
+static bool list_own_link(const mk_facts *f, const mk_url *u)
+{
+    return f->msg && mk_message_header(f->msg, "List-Post") && mk_is_list_domain(f, u->regdom);
+}
+
 static void check_brand_mismatch(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     const mk_brand *b = f->claimed_brand;
@@ -231,7 +239,7 @@ static void check_brand_mismatch(const mk_facts *f, const mk_catalog *cat, mk_fi
     size_t reported = 0;
     for (size_t i = 0; i < f->page.n_links && reported < MK_PER_CHECK_LINKS; i++) {
         const mk_url *u = &f->page.links[i].url;
-        if (!u->valid || is_tracking(cat, u))
+        if (!u->valid || is_tracking(cat, u) || list_own_link(f, u))
             continue;
         if (!u->host_is_ip && (mk_brand_speaks_for(b, u->host, u->regdom) ||
                                (mk_catalog_brand_owning(cat, u->regdom) && !mk_catalog_is_customer_host(cat, u->host))))

@@ -10,6 +10,7 @@ void mk_checks_run(const mk_facts *facts, const mk_catalog *cat, mk_findings *ou
 {
     mk_checks_header(facts, cat, out);
     mk_checks_links(facts, cat, out);
+    mk_checks_landing(facts, cat, out);
     mk_checks_wording(facts, cat, out);
     mk_checks_online(facts, cat, out);
     mk_checks_coverage(facts, cat, out);

@@ -6,6 +6,7 @@
  * folded subject and visible text so width, case and kana variants all hit.
  * One phrase is enough to report; the evidence lists the first few matched.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,25 +18,59 @@
 #define EVIDENCE_PHRASES 3
 #define GREETING_LINE 160     /* bytes where a named greeting (山田様, Hi Emma) is looked for */
 
-/* Phrases found in a or b; pairs (of texts a and b come from) rules most out unread. */
-static json_t *matched_phrases(const mk_catalog *cat, const mk_strlist *phrases, const mk_pairset *pairs, const char *a,
-                               const char *b)
+/* Up to `limit` phrases found in a or b; pairs (of texts a and b come from) rules most out unread. */
+static json_t *matched_up_to(const mk_catalog *cat, const mk_strlist *phrases, const mk_pairset *pairs, const char *a,
+                             const char *b, size_t limit)
 {
     json_t *found = json_array();
-    for (size_t i = 0; i < phrases->n && json_array_size(found) < EVIDENCE_PHRASES; i++)
+    for (size_t i = 0; i < phrases->n && json_array_size(found) < limit; i++)
         if (mk_pairset_may_contain(pairs, phrases->v[i]) &&
             (mk_text_contains(a, phrases->v[i]) || (b && mk_text_contains(b, phrases->v[i]))))
             json_array_append_new(found, json_string(mk_catalog_phrase_as_written(cat, phrases->v[i])));
     return found;
 }
 
-/* As check_phrase_families judges it: one urgency phrase, or requests for
- * credentials in two forms ("click here" alone is everyday wording). */
+/* The first few phrases found, for evidence. */
+static json_t *matched_phrases(const mk_catalog *cat, const mk_strlist *phrases, const mk_pairset *pairs, const char *a,
+                               const char *b)
+{
+    return matched_up_to(cat, phrases, pairs, a, b, EVIDENCE_PHRASES);
+}
+
+/* Every credential phrase found (the count of requests needs them all). */
+static json_t *matched_credentials(const mk_facts *f, const mk_catalog *cat)
+{
+    return matched_up_to(cat, &cat->phrases.credential, f->text_pairs, f->body_folded, f->subject_folded, SIZE_MAX);
+}
+
+/* How many different requests the matched credential phrases make. The
+ * everyday ones ("log in", "login", "password", "click here") are what any
+ * account mail or newsletter says, and together count as one request;
+ * each other phrase ("verify your identity", "update your payment") is one. */
+static size_t credential_requests(const mk_catalog *cat, const json_t *creds)
+{
+    size_t strong = 0, everyday = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(creds, i, v) {
+        const char *written = json_string_value(v);
+        char *folded = mk_text_fold(written, strlen(written));
+        if (mk_strlist_contains(&cat->phrases.credential_everyday, folded))
+            everyday = 1;
+        else
+            strong++;
+        free(folded);
+    }
+    return strong + everyday;
+}
+
+/* As check_phrase_families judges it: one urgency phrase, or credentials
+ * requested in two different ways ("click here" and "log in" are one). */
 bool mk_wording_presses(const mk_facts *f, const mk_catalog *cat)
 {
     json_t *urgent = matched_phrases(cat, &cat->phrases.urgency, f->text_pairs, f->body_folded, f->subject_folded);
-    json_t *creds = matched_phrases(cat, &cat->phrases.credential, f->text_pairs, f->body_folded, f->subject_folded);
-    bool presses = json_array_size(urgent) > 0 || json_array_size(creds) >= 2;
+    json_t *creds = matched_credentials(f, cat);
+    bool presses = json_array_size(urgent) > 0 || credential_requests(cat, creds) >= 2;
     json_decref(urgent);
     json_decref(creds);
     return presses;
@@ -49,18 +84,22 @@ static bool claims_brand(const mk_facts *f)
 
 /* Urgency: one phrase is enough. A request for credentials is everyday wording
  * ("log in to see your order") unless it comes with pressure, with a claimed
- * brand, or in several forms at once. */
+ * brand, with a password field, or in several forms at once. */
 static void check_phrase_families(const mk_facts *f, const mk_catalog *cat, mk_findings *out)
 {
     json_t *urgent = matched_phrases(cat, &cat->phrases.urgency, f->text_pairs, f->body_folded, f->subject_folded);
-    json_t *creds = matched_phrases(cat, &cat->phrases.credential, f->text_pairs, f->body_folded, f->subject_folded);
+    json_t *creds = matched_credentials(f, cat);
     bool has_urgency = json_array_size(urgent) > 0;
     if (has_urgency)
         mk_findings_add(out, "urgency_language", json_pack("{s:o}", "phrases", urgent));
     else
         json_decref(urgent);
-    size_t n = json_array_size(creds);
-    if (n >= 2 || (n == 1 && (has_urgency || claims_brand(f))))
+    size_t n = credential_requests(cat, creds);
+    while (json_array_size(creds) > EVIDENCE_PHRASES)
+        json_array_remove(creds, EVIDENCE_PHRASES);
+    /* One request counts with pressure, under a claimed brand, or beside a
+     * password field the message itself carries (a sign-in page attached). */
+    if (n >= 2 || (n == 1 && (has_urgency || claims_brand(f) || f->page.password_input)))
         mk_findings_add(out, "credential_request", json_pack("{s:o}", "phrases", creds));
     else
         json_decref(creds);

@@ -10,6 +10,20 @@
  * must be named repeatedly near the top before we believe the message speaks
  * for it (a newsletter that mentions Apple once does not claim to be Apple).
  *
+ * An address quoted in the subject ("お問い合わせ <someone@arrow.ocn.ne.jp>")
+ * names a mailbox, not the brand whose domain it is on: addresses are blanked
+ * before the subject is searched.
+ *
+ * A sender name that opens with the sender's own domain name and names a
+ * brand after it ("Lockergnome Apple Core" <subscriptions@lockergnome.com>,
+ * "Acmenews PayPal digest") is the sender speaking about the brand: that
+ * brand is its topic, and neither the name nor a subject tag repeating it
+ * claims it. The sender's name must stand first, whole, and be at least
+ * MIN_OWN_NAME letters long, so "Amazon Japan" <x@japan.example> still claims;
+ * and the origin must be the sender's own server (its recorded reverse name,
+ * or its HELO where none was recorded, on the From domain), so a name made up
+ * to match a throw-away domain and sent from a rented server still claims.
+ *
  * Each text is searched for all names in one pass over the catalog's name
  * index (name_index.h); a catalog built by hand, without the index, is
  * searched name by name behind a byte-pair filter, with the same results.
@@ -24,6 +38,7 @@
 
 #define BODY_CLAIM_WINDOW 3000   /* bytes of folded body where a claim counts */
 #define BODY_CLAIM_MIN_MENTIONS 2
+#define MIN_OWN_NAME 5   /* letters of the From domain's name that make it the sender's own name */
 
 typedef struct brand_match {
     const mk_brand *brand;
@@ -151,6 +166,29 @@ static brand_match match_name(const mk_catalog *cat, const char *text)
     return m;
 }
 
+static bool is_address_byte(char c, bool local_part)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           (local_part && (c == '_' || c == '+' || c == '%'));
+}
+
+/* The text with every e-mail address in it blanked out: an auto-reply's
+ * subject quoting "<someone@arrow.ocn.ne.jp>" names a mailbox, not OCN. */
+static char *without_addresses(const char *text)
+{
+    char *out = mk_xstrdup(text ? text : "");
+    for (char *at = strchr(out, '@'); at; at = strchr(at + 1, '@')) {
+        char *start = at, *end = at + 1;
+        while (start > out && is_address_byte(start[-1], true))
+            start--;
+        while (is_address_byte(*end, false))
+            end++;
+        if (start < at && end > at + 1)
+            memset(start, ' ', (size_t)(end - start));
+    }
+    return out;
+}
+
 /* Japanese commercial mail names its sender in brackets at the head of the
  * subject: 【三井住友カード】, ［えきねっと］, ＜重要＞【SAISON】. A brand inside such a
  * tag is the subject speaking as the brand, not mentioning it. */
@@ -256,12 +294,36 @@ static void set_claim(mk_facts *f, const mk_brand *b, const char *source, const 
     f->claim_text = mk_xstrdup(text ? text : "");
 }
 
+/* Does the folded display name open with the From domain's own name (the
+ * registrable domain's first label, "lockergnome" of lockergnome.com), as a
+ * whole word, with the brand's name standing after it? */
+static bool own_name_leads(const mk_facts *f, const brand_match *m)
+{
+    const char *regdom = f->from.regdom ? f->from.regdom : "";
+    const char *name = f->from_name_folded ? f->from_name_folded : "";
+    size_t label = strcspn(regdom, ".");
+    if (label < MIN_OWN_NAME || strncmp(name, regdom, label) != 0 || !mk_text_word_at(name, 0, label))
+        return false;
+    const mk_hop *origin = f->hops.origin >= 0 ? &f->hops.v[f->hops.origin] : NULL;
+    bool own_server = origin && (strcmp(f->origin_rdns_regdom, regdom) == 0 ||
+                                 (!*origin->rdns && strcmp(f->origin_helo_regdom, regdom) == 0));
+    if (!own_server)
+        return false;
+    char *own = mk_xstrndup(regdom, label);
+    bool topic = strstr(name + label, m->name) != NULL && strstr(m->name, own) == NULL;
+    free(own);
+    return topic;
+}
+
 void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
 {
     brand_match m = match_name(cat, f->from_name_folded);
     if (!m.brand)
         m = match_sender_name(cat, f->from_name_folded);
-    if (m.brand) {
+    const mk_brand *topic = NULL;   /* a brand the sender's own name speaks about */
+    if (m.brand && own_name_leads(f, &m))
+        topic = m.brand;
+    else if (m.brand) {
         set_claim(f, m.brand, "display_name", f->msg->from.name);
         return;
     }
@@ -276,14 +338,16 @@ void mk_facts_find_brand_claim(const mk_catalog *cat, mk_facts *f)
             return;
         }
     }
-    m = match_name(cat, f->subject_folded);
-    if (m.brand) {
+    char *subject = without_addresses(f->subject_folded);
+    m = match_name(cat, subject);
+    free(subject);
+    if (m.brand && m.brand != topic) {
         bool tagged = in_sender_tag(f->subject_folded, m.name);
         set_claim(f, m.brand, tagged ? "subject_tag" : "subject", f->msg->subject);
         return;
     }
     m = match_sender_name(cat, f->subject_folded);
-    if (m.brand && in_sender_tag(f->subject_folded, m.name)) {
+    if (m.brand && m.brand != topic && in_sender_tag(f->subject_folded, m.name)) {
         set_claim(f, m.brand, "subject_tag", f->msg->subject);
         return;
     }

@@ -13,6 +13,7 @@
  *   Exim      from RDNS ([IP] helo=HELO) / from [IP] (helo=HELO) / from RDNS ([IP])
  *             (Exim puts the verified host name or the bare address first)
  *   qmail     from RDNS (HELO name) (ident@IP) / (qmail 1234 invoked from network)
+ *             from RDNS (IP) by HOST with SMTP (the HELO said the same name)
  *   Microsoft from HELO (IP) by HOST (IP) with Microsoft SMTP Server ...
  *   fetchmail from HELO [IP] by localhost with IMAP ...
  *   local     by host (Postfix, from userid 1000) id ...; from userid 1000 ...
@@ -269,6 +270,7 @@ typedef struct mk_from_info {
     const char *exim_helo;   /* "helo=name" inside a comment */
     size_t exim_helo_len;
     bool may_be_forged;      /* sendmail: the reverse name did not resolve back */
+    bool ip_alone;           /* the address stood alone in its comment: "(IP)", "(ident@IP)" */
 } mk_from_info;
 
 static void mk_from_note_helo_word(mk_from_info *fi, const mk_tok *t)
@@ -304,6 +306,7 @@ static void mk_from_read_comment(mk_from_info *fi, const mk_tok *c, mk_lex *inne
         char ip[64];
         if (mk_ip_extract(t->s, t->len, ip, sizeof ip)) {
             memcpy(fi->ip, ip, sizeof ip);
+            fi->ip_alone = t->kind == TOK_WORD && inner->n == 1 && !memchr(t->s, '[', t->len);
             if (t->kind == TOK_LITERAL && i > 0 && inner->tok[i - 1].kind == TOK_WORD &&
                 !memchr(inner->tok[i - 1].s, '=', inner->tok[i - 1].len))
                 fi->rdns = inner->tok[i - 1];
@@ -358,6 +361,16 @@ static bool mk_is_exim(const mk_from_info *fi, const char *value)
     return fi->exim_helo || strstr(value, "(Exim ");
 }
 
+/* qmail writes "from RDNS (IP) by HOST with SMTP" (or QMQP), with no queue
+ * id, when the HELO matched the reverse name it looked up; it adds "(HELO
+ * name)" only when they differ. Exchange writes "from HELO (IP)" too, but
+ * names itself ("Microsoft SMTP Server") and an id. */
+static bool mk_is_qmail_plain(const mk_hop *hop, const mk_from_info *fi, const char *value)
+{
+    return fi->ip_alone && !fi->rdns.len && !*hop->id &&
+           (strcmp(hop->with, "SMTP") == 0 || strcmp(hop->with, "QMQP") == 0) && !strstr(value, "Microsoft");
+}
+
 /* Turns what the from clause said into helo/rdns/ip, per MTA convention. */
 static void mk_hop_resolve_from(mk_hop *hop, const mk_from_info *fi, const char *value)
 {
@@ -408,6 +421,9 @@ static void mk_hop_resolve_from(mk_hop *hop, const mk_from_info *fi, const char 
     } else if (!fi->rdns.len && first->len == 7 && strncasecmp(first->s, "unknown", 7) == 0) {
         /* "from unknown (1.2.3.4)": qmail's way of saying no reverse name. */
         mk_field_set(&hop->rdns, first->s, first->len);
+    } else if (!first_is_ip && mk_is_qmail_plain(hop, fi, value)) {
+        mk_field_set(&hop->rdns, first->s, first->len);
+        mk_field_set(&hop->helo, first->s, first->len);
     } else {
         mk_field_set(&hop->helo, first->s, first->len);
     }

@@ -160,6 +160,17 @@ static const parse_case parse_cases[] = {
     {"from x.example.org (HELO y.example.org) (z@45.33.0.7) by mail.example.net with SMTP; 3 Oct 2002 "
      "14:41:38 -0000",
      true, "y.example.org", "x.example.org", "45.33.0.7", "mail.example.net", "SMTP", "", "", NULL},
+    /* qmail, HELO equal to the reverse name: the name is what qmail looked up. */
+    {"from mail.example-shop.com (203.0.113.9) by mx1.example.net with SMTP; 3 Oct 2002 14:41:38 -0000",
+     true, "mail.example-shop.com", "mail.example-shop.com", "203.0.113.9", "mx1.example.net", "SMTP", "", "",
+     NULL},
+    {"from relay.example.org (qmailr@198.51.100.4) by mx1.example.net with QMQP; 3 Oct 2002 14:41:38 -0000",
+     true, "relay.example.org", "relay.example.org", "198.51.100.4", "mx1.example.net", "QMQP", "", "", NULL},
+    /* The same shape from Exchange names the HELO only. */
+    {"from EXCH01.corp.example (10.1.2.3) by EXCH02.corp.example (10.1.2.4) with Microsoft SMTP Server id "
+     "15.1.2507.39; Mon, 3 Feb 2025 10:00:00 +0000",
+     true, "EXCH01.corp.example", "", "10.1.2.3", "EXCH02.corp.example", "Microsoft SMTP Server", "15.1.2507.39", "",
+     NULL},
     {"from deepeddy.vircio.com (@[10.1.2.1]) (envelope-sender <cwg-exmh@DeepEddy.Com>) by "
      "austin-jump.vircio.com (qmail-ldap-1.03) with SMTP for <exmh-users@redhat.com>; 20 Sep 2002 "
      "18:57:03 -0000",
