@@ -192,7 +192,8 @@ size_t mk_cares_pollfds(struct ares_channeldata *channel, const mk_cares_sockets
 {
     (void)channel;
     size_t n = sockets->n < max ? sockets->n : max;
-    memcpy(fds, sockets->v, n * sizeof fds[0]);
+    if (n)
+        memcpy(fds, sockets->v, n * sizeof fds[0]);
     return n;
 }
 
