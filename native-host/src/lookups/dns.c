@@ -1,42 +1,40 @@
 /* dns.c - c-ares behind a poll-style interface, answers as JSON.
  *
  * c-ares already multiplexes any number of queries over a few sockets; this
- * file only adapts it to an event loop that also serves HTTP and WHOIS. We use
- * ares_query() rather than ares_search() so that a name from a message is
- * asked exactly as written and never completed with the local search domains.
- * Each query carries a small record with its callback and start time; c-ares
- * calls back exactly once per query (on answer, error, cancel or destruction),
- * which is where the record is freed. Answers are cut at MK_DNS_MAX_ANSWERS so
- * a hostile zone cannot grow a report without bound.
+ * file only adapts it to an event loop that also serves HTTP and WHOIS. A
+ * name from a message is asked exactly as written and never completed with
+ * the local search domains. Each query carries a small record with its
+ * callback and start time; c-ares calls back exactly once per query (on
+ * answer, error, cancel or destruction), which is where the record is freed.
+ * Answers are cut at MK_DNS_MAX_ANSWERS so a hostile zone cannot grow a report
+ * without bound.
  *
- * The calls used (ares_query, ares_getsock, ares_parse_*_reply) are those of
- * Debian 12's c-ares 1.18; c-ares 1.28 and later mark them deprecated in
- * favour of the ares_dns_record API, which 1.18 lacks, but still provide
- * them. CARES_NO_DEPRECATED keeps a build against a current c-ares
- * (Homebrew) free of those warnings.
+ * The c-ares calls that differ between Debian 12's c-ares 1.18 and current
+ * c-ares (sending a question, reading its records, listing and serving the
+ * sockets) are behind dns_cares.h; everything here is common to both.
  */
 #include "dns.h"
 
-#define CARES_NO_DEPRECATED
 #include <ares.h>
-#include <ares_nameser.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
+#include "dns_cares.h"
 #include "platform.h"
 #include "util.h"
 
 struct mk_dns {
     ares_channel channel;
+    mk_cares_sockets *sockets;   /* after channel: destroying it still reports sockets */
     size_t pending;
     char *server;
 };
 
 typedef struct dns_query {
+    mk_cares_question question;   /* first: the answer callback gets it back */
     mk_dns *dns;
-    mk_dns_type type;
     mk_dns_cb cb;
     void *arg;
     double started;
@@ -68,6 +66,7 @@ mk_dns *mk_dns_new(const char *server, int timeout_ms, char **error)
     o.timeout = timeout_ms > 0 ? timeout_ms : 2000;
     o.tries = 2;
     int mask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    dns->sockets = mk_cares_sockets_new(&o, &mask);
     int rc = ares_init_options(&dns->channel, &o, mask);
     if (rc == ARES_SUCCESS && server && server[0])
         rc = ares_set_servers_ports_csv(dns->channel, server);
@@ -77,6 +76,7 @@ mk_dns *mk_dns_new(const char *server, int timeout_ms, char **error)
                                   server ? server : "");
         if (dns->channel)
             ares_destroy(dns->channel);
+        mk_cares_sockets_free(dns->sockets);
         free(dns);
         return NULL;
     }
@@ -89,6 +89,7 @@ void mk_dns_free(mk_dns *dns)
     if (!dns)
         return;
     ares_destroy(dns->channel);   /* calls back every outstanding query */
+    mk_cares_sockets_free(dns->sockets);
     free(dns->server);
     free(dns);
 }
@@ -123,95 +124,57 @@ static void add_answer(json_t *answers, const char *s)
         json_array_append_new(answers, v);
 }
 
-static int parse_addresses(const unsigned char *buf, int len, int family, json_t *answers)
+static int cmp_priority(const void *a, const void *b)
 {
-    char text[INET6_ADDRSTRLEN];
-    if (family == AF_INET) {
-        struct ares_addrttl a[MK_DNS_MAX_ANSWERS];
-        int n = MK_DNS_MAX_ANSWERS;
-        int rc = ares_parse_a_reply(buf, len, NULL, a, &n);
-        for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
-            add_answer(answers, inet_ntop(AF_INET, &a[i].ipaddr, text, sizeof text));
-        return rc;
-    }
-    struct ares_addr6ttl a[MK_DNS_MAX_ANSWERS];
-    int n = MK_DNS_MAX_ANSWERS;
-    int rc = ares_parse_aaaa_reply(buf, len, NULL, a, &n);
-    for (int i = 0; rc == ARES_SUCCESS && i < n; i++)
-        add_answer(answers, inet_ntop(AF_INET6, &a[i].ip6addr, text, sizeof text));
-    return rc;
-}
-
-static int cmp_mx(const void *a, const void *b)
-{
-    const struct ares_mx_reply *x = *(const struct ares_mx_reply *const *)a;
-    const struct ares_mx_reply *y = *(const struct ares_mx_reply *const *)b;
+    const mk_cares_item *x = *(const mk_cares_item *const *)a;
+    const mk_cares_item *y = *(const mk_cares_item *const *)b;
     return (int)x->priority - (int)y->priority;
 }
 
-static int parse_mx(const unsigned char *buf, int len, json_t *answers)
+static void add_exchanges(const mk_cares_item *items, size_t n, json_t *answers)
 {
-    struct ares_mx_reply *head = NULL;
-    int rc = ares_parse_mx_reply(buf, len, &head);
-    if (rc != ARES_SUCCESS)
-        return rc;
-    struct ares_mx_reply *v[MK_DNS_MAX_ANSWERS];
-    size_t n = 0;
-    for (struct ares_mx_reply *m = head; m && n < MK_DNS_MAX_ANSWERS; m = m->next)
-        v[n++] = m;
-    qsort(v, n, sizeof v[0], cmp_mx);
-    for (size_t i = 0; i < n; i++)
-        add_answer(answers, v[i]->host);
-    ares_free_data(head);
-    return n ? ARES_SUCCESS : ARES_ENODATA;
-}
-
-static int parse_ptr(const unsigned char *buf, int len, json_t *answers)
-{
-    struct hostent *h = NULL;
-    int rc = ares_parse_ptr_reply(buf, len, NULL, 0, AF_INET, &h);
-    if (rc != ARES_SUCCESS)
-        return rc;
-    add_answer(answers, h->h_name);
-    for (size_t i = 0; h->h_aliases && h->h_aliases[i] && i < MK_DNS_MAX_ANSWERS; i++)
-        add_answer(answers, h->h_aliases[i]);
-    ares_free_hostent(h);
-    return ARES_SUCCESS;
+    const mk_cares_item *v[MK_DNS_MAX_ANSWERS];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < MK_DNS_MAX_ANSWERS; i++)
+        v[k++] = &items[i];
+    qsort(v, k, sizeof v[0], cmp_priority);
+    for (size_t i = 0; i < k; i++)
+        add_answer(answers, v[i]->data);
 }
 
 /* A TXT record may be split into several strings; SPF is defined on their concatenation. */
-static int parse_txt(const unsigned char *buf, int len, json_t *answers)
+static void add_txt_records(const mk_cares_item *items, size_t n, json_t *answers)
 {
-    struct ares_txt_ext *head = NULL;
-    int rc = ares_parse_txt_reply_ext(buf, len, &head);
-    if (rc != ARES_SUCCESS)
-        return rc;
     mk_strbuf record = {0};
-    for (struct ares_txt_ext *t = head; t; t = t->next) {
-        if (t->record_start && record.len) {
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].record_start && record.len) {
             add_answer(answers, record.data);
             record.len = 0;
         }
-        if (record.len + t->length <= 4096)
-            mk_strbuf_append(&record, (const char *)t->txt, t->length);
+        if (record.len + items[i].len <= 4096)
+            mk_strbuf_append(&record, items[i].data, items[i].len);
     }
     if (record.len)
         add_answer(answers, record.data);
     mk_strbuf_free(&record);
-    ares_free_data(head);
-    return ARES_SUCCESS;
 }
 
-static int parse_answer(mk_dns_type type, const unsigned char *buf, int len, json_t *answers)
+static void add_records(mk_dns_type type, const mk_cares_item *items, size_t n, json_t *answers)
 {
+    char text[INET6_ADDRSTRLEN];
     switch (type) {
-    case MK_DNS_A: return parse_addresses(buf, len, AF_INET, answers);
-    case MK_DNS_AAAA: return parse_addresses(buf, len, AF_INET6, answers);
-    case MK_DNS_MX: return parse_mx(buf, len, answers);
-    case MK_DNS_PTR: return parse_ptr(buf, len, answers);
-    case MK_DNS_TXT: return parse_txt(buf, len, answers);
+    case MK_DNS_A:
+    case MK_DNS_AAAA:
+        for (size_t i = 0; i < n; i++)
+            add_answer(answers, inet_ntop(type == MK_DNS_A ? AF_INET : AF_INET6, items[i].data, text, sizeof text));
+        return;
+    case MK_DNS_MX: add_exchanges(items, n, answers); return;
+    case MK_DNS_PTR:
+        for (size_t i = 0; i < n; i++)
+            add_answer(answers, items[i].data);
+        return;
+    case MK_DNS_TXT: add_txt_records(items, n, answers); return;
     }
-    return ARES_EBADRESP;
 }
 
 static const char *status_word(int rc)
@@ -227,14 +190,13 @@ static const char *status_word(int rc)
     }
 }
 
-static void on_answer(void *arg, int status, int timeouts, unsigned char *buf, int len)
+static void on_answer(mk_cares_question *question, int status, const mk_cares_item *items, size_t n)
 {
-    (void)timeouts;
-    dns_query *q = arg;
+    dns_query *q = (dns_query *)question;
     json_t *answers = json_array();
     int rc = status;
     if (rc == ARES_SUCCESS)
-        rc = parse_answer(q->type, buf, len, answers);
+        add_records(q->question.type, items, n, answers);
     if (rc == ARES_SUCCESS && json_array_size(answers) == 0)
         rc = ARES_ENODATA;
     json_t *result = json_pack("{s:s, s:o}", "status", status_word(rc), "answers", answers);
@@ -266,18 +228,6 @@ char *mk_dns_reverse_name(const char *ip)
     return mk_strbuf_steal(&b);
 }
 
-static int wire_type(mk_dns_type type)
-{
-    switch (type) {
-    case MK_DNS_A: return ns_t_a;
-    case MK_DNS_AAAA: return ns_t_aaaa;
-    case MK_DNS_MX: return ns_t_mx;
-    case MK_DNS_PTR: return ns_t_ptr;
-    case MK_DNS_TXT: return ns_t_txt;
-    }
-    return ns_t_a;
-}
-
 void mk_dns_query(mk_dns *dns, const char *name, mk_dns_type type, mk_dns_cb cb, void *arg)
 {
     char *qname = type == MK_DNS_PTR ? mk_dns_reverse_name(name) : mk_xstrdup(name);
@@ -288,13 +238,13 @@ void mk_dns_query(mk_dns *dns, const char *name, mk_dns_type type, mk_dns_cb cb,
         return;
     }
     dns_query *q = mk_xcalloc(1, sizeof *q);
+    q->question = (mk_cares_question){.type = type, .answered = on_answer};
     q->dns = dns;
-    q->type = type;
     q->cb = cb;
     q->arg = arg;
     q->started = mk_now_ms();
     dns->pending++;
-    ares_query(dns->channel, qname, ns_c_in, wire_type(type), on_answer, q);
+    mk_cares_ask(dns->channel, qname, &q->question);
     free(qname);
 }
 
@@ -302,38 +252,12 @@ void mk_dns_query(mk_dns *dns, const char *name, mk_dns_type type, mk_dns_cb cb,
 
 size_t mk_dns_pollfds(mk_dns *dns, struct pollfd *fds, size_t max)
 {
-    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-    /* c-ares packs readable bits in 0..15 and writable bits in 16..31; its own
-     * ARES_GETSOCK_WRITABLE macro shifts a signed 1 into the sign bit for the
-     * last socket, so the bits are tested here as unsigned. */
-    unsigned bits = (unsigned)ares_getsock(dns->channel, socks, ARES_GETSOCK_MAXNUM);
-    size_t n = 0;
-    for (unsigned i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
-        short ev = 0;
-        if (bits & (1u << i))
-            ev |= POLLIN;
-        if (bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
-            ev |= POLLOUT;
-        if (!ev)
-            continue;
-        fds[n].fd = socks[i];
-        fds[n].events = ev;
-        fds[n].revents = 0;
-        n++;
-    }
-    return n;
+    return mk_cares_pollfds(dns->channel, dns->sockets, fds, max);
 }
 
 void mk_dns_process(mk_dns *dns, const struct pollfd *fds, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!fds[i].revents)
-            continue;
-        ares_socket_t r = (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) ? fds[i].fd : ARES_SOCKET_BAD;
-        ares_socket_t w = (fds[i].revents & POLLOUT) ? fds[i].fd : ARES_SOCKET_BAD;
-        ares_process_fd(dns->channel, r, w);
-    }
-    ares_process_fd(dns->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);   /* timers */
+    mk_cares_process(dns->channel, fds, n);
 }
 
 int mk_dns_timeout_ms(mk_dns *dns, int max_ms)
