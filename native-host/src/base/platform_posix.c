@@ -192,7 +192,8 @@ bool mk_platform_is_absolute(const char *path)
     return path && path[0] == '/';
 }
 
-int mk_platform_make_dirs(const char *dir)
+/* mkdir -p with MODE for every folder it creates; errno survives the free. */
+static int make_dirs_with_mode(const char *dir, mode_t mode)
 {
     char *p = mk_xstrdup(dir);
     int rc = 0;
@@ -200,34 +201,26 @@ int mk_platform_make_dirs(const char *dir)
         if (*s != '/')
             continue;
         *s = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+        if (mkdir(p, mode) != 0 && errno != EEXIST)
             rc = -1;
         *s = '/';
     }
-    if (rc == 0 && p[0] && mkdir(p, 0700) != 0 && errno != EEXIST)
-        rc = -1;
-    free(p);
-    return rc;
-}
-
-int mk_platform_make_public_dirs(const char *dir)
-{
-    char *p = mk_xstrdup(dir);
-    int rc = 0;
-    for (char *s = p + 1; *s && rc == 0; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST)
-            rc = -1;
-        *s = '/';
-    }
-    if (rc == 0 && p[0] && mkdir(p, 0755) != 0 && errno != EEXIST)
+    if (rc == 0 && p[0] && mkdir(p, mode) != 0 && errno != EEXIST)
         rc = -1;
     int saved = errno;
     free(p);
     errno = saved;
     return rc;
+}
+
+int mk_platform_make_dirs(const char *dir)
+{
+    return make_dirs_with_mode(dir, 0700);
+}
+
+int mk_platform_make_public_dirs(const char *dir)
+{
+    return make_dirs_with_mode(dir, 0755);
 }
 
 int mk_platform_create_temp(char *template_path)
